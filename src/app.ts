@@ -1,0 +1,121 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth.ts';
+import { type Backend, createBackend } from './backends.ts';
+import type { Config } from './config.ts';
+import type { AppServices } from './context.ts';
+import { attachGraphQLWebSocket } from './http/graphqlWebSocket.ts';
+import { createHttpServer } from './http/httpServer.ts';
+import { createOperationalRoutes } from './http/operationalRoutes.ts';
+import { createPollingRoutes } from './http/pollingRoutes.ts';
+import { createEngagementYoga } from './http/yoga.ts';
+import { KeySpace } from './kv/keySpace.ts';
+import { createLogger } from './logger.ts';
+import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
+import { InProcessRunQueue } from './pipeline/inProcessRunQueue.ts';
+import { RunExecutor } from './pipeline/runExecutor.ts';
+import { UnconfiguredPipeline } from './pipeline/unconfiguredPipeline.ts';
+import { EngagementRuns } from './runs/engagementRuns.ts';
+import { buildSchema } from './schema/index.ts';
+
+export interface AppOverrides {
+  /** The work behind each run; tests pass a scripted one. */
+  pipeline?: EngagementPipeline;
+  logger?: Logger;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly server: Server;
+  readonly backend: Backend;
+  readonly services: AppServices;
+  readonly logger: Logger;
+  /** Starts listening on the configured host and port; resolves to the base URL. */
+  listen(): Promise<string>;
+  /** Graceful stop: no new connections, subscriptions ended, runs drained, Redis closed. */
+  close(): Promise<void>;
+}
+
+/** The composition root: every part of the service is built here, once, from the config. */
+export function createApp(config: Config, overrides: AppOverrides = {}): App {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const keys = new KeySpace(config.kvPrefix);
+  const backend = createBackend(config, keys, logger);
+  const pipeline =
+    overrides.pipeline ??
+    new UnconfiguredPipeline('FATHOM_API_KEY is not set, so meetings cannot be listed.');
+
+  const executor = new RunExecutor({
+    store: backend.store,
+    pipeline,
+    logger,
+    runTimeoutMs: config.runTimeoutMs,
+  });
+  const queue = new InProcessRunQueue(
+    (job, shutdown) => executor.execute(job, shutdown),
+    config.runConcurrency,
+    logger,
+  );
+  const runs = new EngagementRuns({ store: backend.store, events: backend.events, keys, queue });
+  const services: AppServices = {
+    runs,
+    admitStart: (principal) => backend.startLimiter.admit(principal),
+  };
+
+  const auth = createAuthenticator(config.auth);
+  const yoga = createEngagementYoga({
+    schema: buildSchema(),
+    services,
+    auth,
+    logger,
+    introspection: config.introspection,
+  });
+  const server = createHttpServer(
+    [
+      createOperationalRoutes({ checkReady: () => backend.store.ping() }),
+      createPollingRoutes(config.restBasePath, services, auth),
+      async (req, res, url) => {
+        if (url.pathname !== '/' || req.method !== 'GET') return false;
+        res.writeHead(302, { location: '/graphql' }).end();
+        return true;
+      },
+    ],
+    yoga,
+    logger,
+  );
+  const webSocket = attachGraphQLWebSocket(server, yoga, auth);
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    server,
+    backend,
+    services,
+    logger,
+    listen() {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          const { port } = server.address() as AddressInfo;
+          const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+          resolve(`http://${host}:${port}`);
+        });
+      });
+    },
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await webSocket.close();
+        // SSE responses are open HTTP requests: end them so that server.close can finish.
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2000).unref();
+        await queue.close();
+        await stopped;
+        await backend.close();
+      })();
+      return closing;
+    },
+  };
+}

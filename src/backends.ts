@@ -1,0 +1,65 @@
+import { RedisPubSub } from 'graphql-redis-subscriptions';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { EngagementStore } from './kv/engagementStore.ts';
+import type { KeySpace } from './kv/keySpace.ts';
+import { MemoryEngagementStore } from './kv/memoryEngagementStore.ts';
+import { RedisEngagementStore } from './kv/redisEngagementStore.ts';
+import { InProcessEventBus } from './pubsub/inProcessEventBus.ts';
+import type { RunEventBus } from './pubsub/runEventBus.ts';
+import {
+  MemoryStartRateLimiter,
+  RedisStartRateLimiter,
+  type StartRateLimiter,
+} from './runs/startRateLimiter.ts';
+
+/** Where runs live and how their updates travel: Redis when REDIS_URL is set, else memory. */
+export interface Backend {
+  kind: 'redis' | 'memory';
+  store: EngagementStore;
+  events: RunEventBus;
+  startLimiter: StartRateLimiter;
+  /** The command connection, for components that keep their own keys (Redis mode only). */
+  redis?: Redis;
+  close(): Promise<void>;
+}
+
+export function createBackend(config: Config, keys: KeySpace, logger: Logger): Backend {
+  if (!config.redisUrl) {
+    const events = new InProcessEventBus();
+    const store = new MemoryEngagementStore(keys, events, config.engagementTtlSeconds);
+    return {
+      kind: 'memory',
+      store,
+      events,
+      startLimiter: new MemoryStartRateLimiter(config.startRateLimitPerMinute),
+      close: () => store.close(),
+    };
+  }
+
+  const redis = new Redis(config.redisUrl, { connectionName: 'engagement-summary' });
+  const subscriber = redis.duplicate({ connectionName: 'engagement-summary:subscriber' });
+  for (const [name, connection] of [
+    ['commands', redis],
+    ['subscriber', subscriber],
+  ] as const) {
+    connection.on('error', (error) => logger.warn({ err: error, connection: name }, 'redis error'));
+  }
+  // RedisPubSub only subscribes here: records are published by the write script itself.
+  const events = new RedisPubSub({ publisher: redis, subscriber });
+  return {
+    kind: 'redis',
+    store: new RedisEngagementStore(redis, keys, config.engagementTtlSeconds),
+    events,
+    startLimiter: new RedisStartRateLimiter(
+      redis,
+      keys.scoped('rate-limit:start:'),
+      config.startRateLimitPerMinute,
+    ),
+    redis,
+    async close() {
+      await Promise.allSettled([subscriber.quit(), redis.quit()]);
+    },
+  };
+}

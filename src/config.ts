@@ -1,0 +1,169 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once at start-up into a typed object. Nothing else in the service
+ * reads `process.env`: the composition root hands this object (or parts of it) down.
+ */
+
+const emptyAsUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().optional());
+const positiveInt = (fallback: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(fallback));
+const booleanFlag = z.preprocess(
+  emptyAsUndefined,
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+);
+const commaList = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    ),
+);
+
+const environmentSchema = z.object({
+  PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(4000)),
+  HOST: z.preprocess(emptyAsUndefined, z.string().trim().default('127.0.0.1')),
+  REDIS_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+      .optional(),
+  ),
+  KV_PREFIX: z.preprocess((v) => v ?? '', z.string()),
+  FATHOM_API_KEY: optionalString,
+  FATHOM_BASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z.url().default('https://api.fathom.ai/external/v1'),
+  ),
+  FATHOM_RATE_LIMIT: positiveInt(60),
+  MEETINGS_FILE: optionalString,
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  OPENAI_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-4.1-mini')),
+  SUMMARIZER: z.preprocess(emptyAsUndefined, z.enum(['openai', 'extractive']).default('openai')),
+  LLM_INPUT_BUDGET_TOKENS: positiveInt(12000),
+  AUTH_TOKENS: commaList,
+  AUTH_JWT_SECRET: optionalString,
+  AUTH_DISABLED: booleanFlag,
+  RUN_TIMEOUT_MS: positiveInt(60_000),
+  START_RATE_LIMIT: positiveInt(30),
+  ENGAGEMENT_TTL_SECONDS: positiveInt(604_800),
+  REST_BASE_PATH: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\/[A-Za-z0-9._~\-/]*[A-Za-z0-9._~-]$/, 'must be a path such as /api')
+      .default('/make-server-888f4514'),
+  ),
+  RUN_CONCURRENCY: positiveInt(8),
+  GRAPHQL_INTROSPECTION: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
+  ),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export type Environment = z.input<typeof environmentSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  redisUrl: string | undefined;
+  kvPrefix: string;
+  fathom: { apiKey: string | undefined; baseUrl: string; rateLimitPerMinute: number };
+  meetingsFile: string | undefined;
+  openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
+  summarizer: 'openai' | 'extractive';
+  llmInputBudgetTokens: number;
+  auth: { tokens: string[]; jwtSecret: string | undefined; disabled: boolean };
+  runTimeoutMs: number;
+  runConcurrency: number;
+  startRateLimitPerMinute: number;
+  engagementTtlSeconds: number;
+  restBasePath: string;
+  introspection: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    kvPrefix: e.KV_PREFIX,
+    fathom: {
+      apiKey: e.FATHOM_API_KEY,
+      baseUrl: e.FATHOM_BASE_URL,
+      rateLimitPerMinute: e.FATHOM_RATE_LIMIT,
+    },
+    meetingsFile: e.MEETINGS_FILE,
+    openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
+    summarizer: e.SUMMARIZER,
+    llmInputBudgetTokens: e.LLM_INPUT_BUDGET_TOKENS,
+    auth: { tokens: e.AUTH_TOKENS, jwtSecret: e.AUTH_JWT_SECRET, disabled: e.AUTH_DISABLED },
+    runTimeoutMs: e.RUN_TIMEOUT_MS,
+    runConcurrency: e.RUN_CONCURRENCY,
+    startRateLimitPerMinute: e.START_RATE_LIMIT,
+    engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
+    restBasePath: e.REST_BASE_PATH,
+    introspection: e.GRAPHQL_INTROSPECTION,
+    logLevel: e.LOG_LEVEL,
+  };
+  assertSafeToServe(config);
+  return config;
+}
+
+export function authEnabled(config: Pick<Config, 'auth'>): boolean {
+  return config.auth.tokens.length > 0 || config.auth.jwtSecret !== undefined;
+}
+
+/** Loopback hosts are the only ones that may serve without auth unless told explicitly. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '');
+  if (bare === 'localhost') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1';
+  return false;
+}
+
+function assertSafeToServe(config: Config): void {
+  if (!authEnabled(config) && !config.auth.disabled && !isLoopbackHost(config.host)) {
+    throw new ConfigError(
+      `HOST=${config.host} is not a loopback address and neither AUTH_TOKENS nor AUTH_JWT_SECRET is set: ` +
+        'refusing to serve without auth. Set one of them, or AUTH_DISABLED=true to serve openly on purpose.',
+    );
+  }
+}

@@ -1,0 +1,36 @@
+import { GraphQLError } from 'graphql';
+import { maskError as yogaMaskError } from 'graphql-yoga';
+import { AppError, toGraphQLError } from '../errors.ts';
+
+/**
+ * Yoga's error mask with our codes: an AppError anywhere in the chain becomes its
+ * client-facing GraphQL error (keeping the path); everything else is masked by Yoga as an
+ * internal error, so no internal message (which could carry an upstream detail) leaks.
+ */
+export function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  const appError = findAppError(error);
+  if (appError) {
+    const located = error instanceof GraphQLError ? error : undefined;
+    const mapped = toGraphQLError(appError);
+    return new GraphQLError(mapped.message, {
+      nodes: located?.nodes,
+      path: located?.path,
+      extensions: mapped.extensions,
+    });
+  }
+  return yogaMaskError(error, message, isDev);
+}
+
+function findAppError(error: unknown): AppError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth++) {
+    if (current instanceof AppError) return current;
+    current =
+      current instanceof GraphQLError
+        ? current.originalError
+        : current instanceof Error
+          ? current.cause
+          : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Authenticator } from '../auth.ts';
+import type { AppServices } from '../context.ts';
+import { AppError } from '../errors.ts';
+import { domainInput, parseInput, runIdInput } from '../validation.ts';
+import { readJsonBody, sendError, sendJson } from './jsonHttp.ts';
+
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-headers': 'authorization, content-type, apikey, x-client-info',
+  'access-control-allow-methods': 'GET, POST, OPTIONS',
+};
+
+const startBody = z.object({ domain: z.unknown() });
+
+/**
+ * The polling contract of the old edge function, unchanged: start a run, then poll its
+ * record as stored. Shares validation, auth and the run service with GraphQL.
+ * Returns false when the path is not one of these routes.
+ */
+export function createPollingRoutes(basePath: string, services: AppServices, auth: Authenticator) {
+  const startPath = `${basePath}/engagement-summary`;
+  const statusPath = `${basePath}/engagement-status`;
+
+  return async function handlePolling(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<boolean> {
+    if (url.pathname !== startPath && url.pathname !== statusPath) return false;
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, CORS_HEADERS).end();
+      return true;
+    }
+    try {
+      const principal = await auth.authenticate(
+        req.headers.authorization,
+        req.socket.remoteAddress,
+      );
+      if (url.pathname === startPath && req.method === 'POST') {
+        const body = parseInput(startBody, await readJsonBody(req, BODY_LIMIT_BYTES));
+        const domain = parseInput(domainInput, body.domain);
+        await services.admitStart(principal);
+        const run = await services.runs.start(domain);
+        sendJson(
+          res,
+          200,
+          { ok: true, domain: run.domain, run_id: run.run_id, status: run.status },
+          CORS_HEADERS,
+        );
+      } else if (url.pathname === statusPath && req.method === 'GET') {
+        const domain = parseInput(domainInput, url.searchParams.get('domain') ?? '');
+        const runId = parseInput(runIdInput, url.searchParams.get('run_id') ?? '');
+        const raw = await services.runs.getRaw(domain, runId);
+        sendJson(res, 200, raw === null ? '[]' : `[${raw}]`, CORS_HEADERS);
+      } else {
+        sendJson(
+          res,
+          405,
+          { ok: false, error: `${req.method} is not allowed here.` },
+          CORS_HEADERS,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      sendError(res, error, CORS_HEADERS);
+    }
+    return true;
+  };
+}

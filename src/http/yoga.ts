@@ -1,0 +1,73 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { type FieldNode, GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { Authenticator, Principal } from '../auth.ts';
+import type { AppServices, GraphQLContext } from '../context.ts';
+import { maskError } from './errorMasking.ts';
+
+/** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
+export interface ServerContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+  /** Set by the WebSocket transport, which authenticates once per connection. */
+  principal?: Principal;
+}
+
+export type EngagementYoga = YogaServerInstance<ServerContext, GraphQLContext>;
+
+export interface YogaDeps {
+  schema: GraphQLSchema;
+  services: AppServices;
+  auth: Authenticator;
+  logger: Logger;
+  introspection: boolean;
+  plugins?: Plugin[];
+}
+
+export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
+  const { auth, services, logger } = deps;
+  return createYoga<ServerContext, GraphQLContext>({
+    schema: deps.schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Engagement Summary' },
+    // GraphiQL's assets are served by this server, so the page works without internet.
+    renderGraphiQL,
+    maskedErrors: { maskError },
+    logging: {
+      debug: (...args) => logger.debug(args.join(' ')),
+      info: (...args) => logger.info(args.join(' ')),
+      warn: (...args) => logger.warn(args.join(' ')),
+      error: (...args) => logger.error(args.join(' ')),
+    },
+    plugins: [...(deps.introspection ? [] : [disableIntrospection()]), ...(deps.plugins ?? [])],
+    context: async (initial) => {
+      const principal =
+        initial.principal ??
+        (await auth.authenticate(
+          initial.request.headers.get('authorization'),
+          initial.req?.socket.remoteAddress,
+        ));
+      return { ...services, principal };
+    },
+  });
+}
+
+/** Refuses `__schema` and `__type` when introspection is switched off by configuration. */
+function disableIntrospection(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule((context: ValidationContext) => ({
+        Field(node: FieldNode) {
+          if (node.name.value === '__schema' || node.name.value === '__type') {
+            context.reportError(
+              new GraphQLError('Introspection is disabled on this server.', { nodes: [node] }),
+            );
+          }
+        },
+      }));
+    },
+  };
+}

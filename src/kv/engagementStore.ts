@@ -1,0 +1,39 @@
+import type { RunRecord } from './runRecord.ts';
+
+/** Why a conditional write was not applied. */
+export type WriteRefusal =
+  /** The stored version is not `record.version - 1`: someone wrote in between. */
+  | 'stale'
+  /** The stored run is COMPLETE or ERROR; it never changes again. */
+  | 'terminal'
+  /** An update for a run that is not stored (deleted or expired). */
+  | 'missing'
+  /** A version-1 write for a run that already exists. */
+  | 'exists';
+
+export type WriteResult = { ok: true } | { ok: false; reason: WriteRefusal };
+
+/**
+ * The versioned run store. Both backends (Redis, embedded memory) implement exactly these
+ * semantics, and the same test suite runs against both.
+ */
+export interface EngagementStore {
+  /**
+   * Atomically: check that the stored run is at `record.version - 1` (absent for version 1)
+   * and not terminal; store `record` with the TTL; index it under its domain; publish it on
+   * the run's channel. A refused write changes nothing and publishes nothing.
+   */
+  write(record: RunRecord): Promise<WriteResult>;
+  get(domain: string, runId: string): Promise<RunRecord | null>;
+  /** The record's JSON exactly as stored, for clients of the polling contract. */
+  getRaw(domain: string, runId: string): Promise<string | null>;
+  /** Runs of one domain, newest first. Touches only that domain's index. */
+  list(domain: string, limit: number): Promise<RunRecord[]>;
+  /** Deletes one run and tells its watchers; false when it did not exist. */
+  delete(domain: string, runId: string): Promise<boolean>;
+  /** Deletes every run of the domain and tells their watchers; returns how many. */
+  deleteAll(domain: string): Promise<number>;
+  /** Resolves when the backend answers; rejects when it does not. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,28 @@
+/**
+ * Names of every Redis key and channel the service uses, with the deployment's KV_PREFIX in
+ * front. Domains and run ids are validated before they get here ([a-z0-9.-] and UUIDs), so
+ * no input can reach into another key.
+ */
+export class KeySpace {
+  constructor(readonly prefix: string) {}
+
+  /** The run record: `engagement:{domain}:{run_id}`. */
+  run(domain: string, runId: string): string {
+    return `${this.prefix}engagement:${domain}:${runId}`;
+  }
+
+  /** Sorted set of a domain's run ids, scored by creation time (ms). */
+  domainIndex(domain: string): string {
+    return `${this.prefix}engagement-index:${domain}`;
+  }
+
+  /** Pub/sub channel that carries every write of one run. */
+  runChannel(domain: string, runId: string): string {
+    return `${this.prefix}engagement-updates:${domain}:${runId}`;
+  }
+
+  /** Key namespace for anything else a component keeps (rate limits, queues). */
+  scoped(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+}

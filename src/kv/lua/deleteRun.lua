@@ -1,0 +1,12 @@
+-- Deletes one run, removes it from its domain index and, when it existed, tells its
+-- watchers on the run's channel.
+--
+-- KEYS[1] run record key          ARGV[1] run id
+-- KEYS[2] domain index key        ARGV[2] run channel     ARGV[3] deletion notice JSON
+-- Returns 1 when the run existed, else 0.
+local removed = redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+if removed == 1 then
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
+return removed

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import type { EngagementStore } from '../kv/engagementStore.ts';
+import { advance, complete, fail } from '../runs/runTransitions.ts';
+import { updateRun } from '../runs/updateRun.ts';
+import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
+import type { RunJob } from './runQueue.ts';
+
+export interface RunExecutorDeps {
+  store: EngagementStore;
+  pipeline: EngagementPipeline;
+  logger: Logger;
+  runTimeoutMs: number;
+  now?: () => Date;
+  /** Told how each run ended, for metrics. */
+  onRunEnded?: (outcome: 'complete' | 'error', durationSeconds: number) => void;
+}
+
+class RunGoneError extends Error {}
+
+/**
+ * Executes one run end to end: hands the pipeline a deadline-bound signal and a progress
+ * writer, then writes COMPLETE or ERROR. Whatever the pipeline does, the run ends by its
+ * deadline (`RUN_TIMEOUT_MS` after its creation), and it ends exactly once.
+ */
+export class RunExecutor {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RunExecutorDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
+    const { store, pipeline, runTimeoutMs } = this.deps;
+    const log = this.deps.logger.child({ runId: job.runId, domain: job.domain });
+    const current = await store.get(job.domain, job.runId);
+    if (current?.status !== 'processing') {
+      log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
+      return;
+    }
+    const startedAt = Date.parse(current.created_at);
+    const remainingMs = Math.max(0, startedAt + runTimeoutMs - this.now().getTime());
+    const deadline = AbortSignal.timeout(remainingMs);
+    const signal = shutdown ? AbortSignal.any([deadline, shutdown]) : deadline;
+
+    const report = async (update: Parameters<typeof advance>[1]) => {
+      if (signal.aborted) throw signal.reason;
+      const outcome = await updateRun(store, job.domain, job.runId, (run) =>
+        advance(run, update, this.now()),
+      );
+      if (!outcome.ok) throw new RunGoneError(outcome.reason);
+      log.info({ stage: update.stage, meetingsFound: update.meetingsFound }, 'run progressed');
+    };
+
+    log.info('run started');
+    let ending: { status: 'complete' | 'error'; write: Parameters<typeof updateRun>[3] };
+    try {
+      const summary = await raceAbort(pipeline.run({ ...job, signal, report }), signal);
+      ending = { status: 'complete', write: (run) => complete(run, summary, this.now()) };
+    } catch (error) {
+      if (error instanceof RunGoneError) {
+        log.warn({ reason: error.message }, 'run was ended or deleted elsewhere; stopping');
+        return;
+      }
+      if (shutdown?.aborted && !deadline.aborted) {
+        // Leave the run open: it is retried by another worker or ended by the sweeper.
+        log.warn('run interrupted by shutdown');
+        throw error;
+      }
+      const message = userMessage(error, deadline.aborted, runTimeoutMs);
+      log.warn({ err: describe(error) }, `run failed: ${message}`);
+      ending = { status: 'error', write: (run) => fail(run, message, this.now()) };
+    }
+    const outcome = await updateRun(store, job.domain, job.runId, ending.write);
+    if (outcome.ok) {
+      const seconds = (this.now().getTime() - startedAt) / 1000;
+      this.deps.onRunEnded?.(ending.status, seconds);
+      log.info({ status: ending.status, durationSeconds: seconds }, 'run ended');
+    } else {
+      log.warn({ reason: outcome.reason }, 'run was ended elsewhere before its result was written');
+    }
+  }
+}
+
+function userMessage(error: unknown, timedOut: boolean, runTimeoutMs: number): string {
+  if (timedOut) {
+    return `The run did not finish within its deadline (RUN_TIMEOUT_MS=${runTimeoutMs} ms).`;
+  }
+  if (error instanceof PipelineError) return error.message;
+  return 'The run failed because of an internal error.';
+}
+
+function describe(error: unknown): { name: string; message: string } {
+  return error instanceof Error
+    ? { name: error.name, message: error.message }
+    : { name: 'unknown', message: String(error) };
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts, whichever comes first. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

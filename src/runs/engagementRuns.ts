@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { notFound } from '../errors.ts';
+import type { EngagementStore } from '../kv/engagementStore.ts';
+import type { KeySpace } from '../kv/keySpace.ts';
+import {
+  isDeletedNotice,
+  isTerminal,
+  type RunChannelMessage,
+  type RunRecord,
+} from '../kv/runRecord.ts';
+import type { RunQueue } from '../pipeline/runQueue.ts';
+import type { RunEventBus } from '../pubsub/runEventBus.ts';
+import { newRun } from './runTransitions.ts';
+import { RunUpdateStream } from './runUpdateStream.ts';
+
+export interface EngagementRunsDeps {
+  store: EngagementStore;
+  events: RunEventBus;
+  keys: KeySpace;
+  queue: RunQueue;
+  now?: () => Date;
+  newRunId?: () => string;
+  /** Told when a watch opens and closes, for the open-subscriptions gauge. */
+  onWatchChange?: (delta: 1 | -1) => void;
+}
+
+/**
+ * What the API can do with runs. Resolvers and REST handlers translate their protocol into
+ * these calls; arguments arrive already validated and normalised.
+ */
+export class EngagementRuns {
+  private readonly now: () => Date;
+  private readonly newRunId: () => string;
+
+  constructor(private readonly deps: EngagementRunsDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.newRunId = deps.newRunId ?? randomUUID;
+  }
+
+  /** Writes the run's first state and hands it to the queue; returns that state. */
+  async start(domain: string): Promise<RunRecord> {
+    const record = newRun(domain, this.newRunId(), this.now());
+    const result = await this.deps.store.write(record);
+    if (!result.ok) throw new Error(`could not create run ${record.run_id}: ${result.reason}`);
+    await this.deps.queue.enqueue({ domain, runId: record.run_id });
+    return record;
+  }
+
+  get(domain: string, runId: string): Promise<RunRecord | null> {
+    return this.deps.store.get(domain, runId);
+  }
+
+  getRaw(domain: string, runId: string): Promise<string | null> {
+    return this.deps.store.getRaw(domain, runId);
+  }
+
+  list(domain: string, limit: number): Promise<RunRecord[]> {
+    return this.deps.store.list(domain, limit);
+  }
+
+  delete(domain: string, runId: string): Promise<boolean> {
+    return this.deps.store.delete(domain, runId);
+  }
+
+  deleteAll(domain: string): Promise<number> {
+    return this.deps.store.deleteAll(domain);
+  }
+
+  /**
+   * The run's current state, then every later state in version order, ending after a
+   * terminal one. The channel is subscribed before the current state is read, so a write
+   * landing in between is delivered (and a duplicate of the snapshot is dropped by version).
+   * A deletion of the run is delivered as its notice, and ends the stream too.
+   * Rejects with NOT_FOUND when the run does not exist.
+   */
+  async watch(domain: string, runId: string): Promise<AsyncIterableIterator<RunChannelMessage>> {
+    const { events, store, keys } = this.deps;
+    let lastVersion = 0;
+    let stream: RunUpdateStream<RunChannelMessage> | null = null;
+    const early: RunChannelMessage[] = [];
+
+    const deliver = (message: RunChannelMessage) => {
+      if (!stream) {
+        early.push(message);
+        return;
+      }
+      if (isDeletedNotice(message)) {
+        stream.push(message);
+        stream.finish();
+        return;
+      }
+      if (message.version <= lastVersion) return;
+      lastVersion = message.version;
+      stream.push(message);
+      if (isTerminal(message)) stream.finish();
+    };
+
+    const subscriptionId = await events.subscribe(keys.runChannel(domain, runId), (message) =>
+      deliver(message as RunChannelMessage),
+    );
+    const release = () => {
+      events.unsubscribe(subscriptionId);
+      this.deps.onWatchChange?.(-1);
+    };
+    this.deps.onWatchChange?.(1);
+
+    let snapshot: RunRecord | null;
+    try {
+      snapshot = await store.get(domain, runId);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (!snapshot) {
+      release();
+      throw notFound(`No run ${runId} for ${domain}.`);
+    }
+
+    stream = new RunUpdateStream<RunChannelMessage>(release);
+    deliver(snapshot);
+    for (const message of early.splice(0)) deliver(message);
+    return stream;
+  }
+}

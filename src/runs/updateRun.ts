@@ -1,0 +1,36 @@
+import type { EngagementStore, WriteRefusal } from '../kv/engagementStore.ts';
+import { isTerminal, type RunRecord } from '../kv/runRecord.ts';
+
+export type UpdateOutcome =
+  | { ok: true; record: RunRecord }
+  | { ok: false; reason: Exclude<WriteRefusal, 'stale' | 'exists'>; current: RunRecord | null };
+
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Read-modify-write of one run with the store's version check: when another writer got in
+ * between, read again and re-apply. Ends without writing when the run is gone or terminal.
+ */
+export async function updateRun(
+  store: EngagementStore,
+  domain: string,
+  runId: string,
+  transition: (current: RunRecord) => RunRecord,
+): Promise<UpdateOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await store.get(domain, runId);
+    if (!current) return { ok: false, reason: 'missing', current: null };
+    if (isTerminal(current)) return { ok: false, reason: 'terminal', current };
+    const next = transition(current);
+    const result = await store.write(next);
+    if (result.ok) return { ok: true, record: next };
+    if (result.reason === 'stale') {
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new Error(`run ${runId}: gave up after ${attempt} conflicting writes`);
+      }
+      continue;
+    }
+    const reason = result.reason === 'missing' ? 'missing' : 'terminal';
+    return { ok: false, reason, current: await store.get(domain, runId) };
+  }
+}

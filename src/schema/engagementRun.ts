@@ -1,0 +1,122 @@
+import type {
+  InsightRecord,
+  MeetingRefRecord,
+  PersonRecord,
+  ProgressRecord,
+  RunRecord,
+  SummaryRecord,
+} from '../kv/runRecord.ts';
+import { builder } from './builder.ts';
+import { DateTime } from './dateTime.ts';
+
+/**
+ * The run as GraphQL shows it. Resolvers return stored records as they are; these types
+ * only rename the snake_case record fields into the API's camelCase.
+ */
+
+export const EngagementStatus = builder.enumType('EngagementStatus', {
+  values: {
+    PROCESSING: { value: 'processing' },
+    COMPLETE: { value: 'complete' },
+    ERROR: { value: 'error' },
+  } as const,
+});
+
+export const EngagementStage = builder.enumType('EngagementStage', {
+  values: {
+    QUEUED: { value: 'queued' },
+    FETCHING_MEETINGS: { value: 'fetching_meetings' },
+    SUMMARIZING: { value: 'summarizing' },
+    DONE: { value: 'done' },
+  } as const,
+});
+
+export const MeetingRef = builder.objectRef<MeetingRefRecord>('MeetingRef').implement({
+  fields: (t) => ({
+    id: t.exposeID('id'),
+    title: t.exposeString('title'),
+    startedAt: t.field({ type: DateTime, nullable: true, resolve: (m) => m.started_at }),
+    url: t.exposeString('url', { nullable: true }),
+  }),
+});
+
+export const Person = builder.objectRef<PersonRecord>('Person').implement({
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: true }),
+    email: t.exposeString('email'),
+    meetingsCount: t.exposeInt('meetings_count'),
+  }),
+});
+
+export const Insight = builder.objectRef<InsightRecord>('Insight').implement({
+  fields: (t) => ({
+    text: t.exposeString('text'),
+    meetingIds: t.exposeIDList('meeting_ids', {
+      description: 'Ids of the meetings this insight comes from (MeetingRef.id).',
+    }),
+  }),
+});
+
+export const EngagementSummary = builder.objectRef<SummaryRecord>('EngagementSummary').implement({
+  fields: (t) => ({
+    meetingsCount: t.exposeInt('meetings_count', {
+      description: 'Meetings in which the domain took part.',
+    }),
+    meetings: t.field({ type: [MeetingRef], resolve: (s) => s.meetings }),
+    people: t.field({
+      type: [Person],
+      description: 'Invitees whose email domain is the domain.',
+      resolve: (s) => s.people,
+    }),
+    goals: t.field({ type: [Insight], resolve: (s) => s.goals }),
+    challenges: t.field({ type: [Insight], resolve: (s) => s.challenges }),
+  }),
+});
+
+export const EngagementProgress = builder
+  .objectRef<ProgressRecord>('EngagementProgress')
+  .implement({
+    fields: (t) => ({
+      stage: t.field({ type: EngagementStage, resolve: (p) => p.stage }),
+      meetingsFound: t.exposeInt('meetings_found', {
+        nullable: true,
+        description: 'Known once meetings are listed.',
+      }),
+    }),
+  });
+
+export const EngagementRun = builder.objectRef<RunRecord>('EngagementRun').implement({
+  fields: (t) => ({
+    domain: t.exposeString('domain', { description: 'Normalised, e.g. "acme.com".' }),
+    runId: t.id({ description: 'UUID', resolve: (r) => r.run_id }),
+    status: t.field({ type: EngagementStatus, resolve: (r) => r.status }),
+    progress: t.field({ type: EngagementProgress, resolve: (r) => r.progress }),
+    summary: t.field({
+      type: EngagementSummary,
+      nullable: true,
+      description: 'Set when COMPLETE.',
+      resolve: (r) => r.summary,
+    }),
+    error: t.exposeString('error', {
+      nullable: true,
+      description: 'Set when ERROR; human-readable, no secrets.',
+    }),
+    createdAt: t.field({ type: DateTime, resolve: (r) => r.created_at }),
+    updatedAt: t.field({ type: DateTime, resolve: (r) => r.updated_at }),
+    version: t.exposeInt('version', {
+      description: '+1 on every write of this run; starts at 1.',
+    }),
+  }),
+});
+
+export const StartEngagementSummaryPayload = builder
+  .objectRef<{ ok: true; run: RunRecord }>('StartEngagementSummaryPayload')
+  .implement({
+    fields: (t) => ({
+      ok: t.exposeBoolean('ok'),
+      domain: t.string({ resolve: (p) => p.run.domain }),
+      runId: t.id({ resolve: (p) => p.run.run_id }),
+      status: t.field({ type: EngagementStatus, resolve: (p) => p.run.status }),
+      run: t.field({ type: EngagementRun, resolve: (p) => p.run }),
+    }),
+  });

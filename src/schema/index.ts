@@ -1,0 +1,15 @@
+import type { GraphQLSchema } from 'graphql';
+import { builder } from './builder.ts';
+import './dateTime.ts';
+import './engagementRun.ts';
+import '../resolvers/queries.ts';
+import '../resolvers/mutations.ts';
+import '../resolvers/subscriptions.ts';
+
+let schema: GraphQLSchema | undefined;
+
+/** The executable schema; built once, since the builder's types are module-level. */
+export function buildSchema(): GraphQLSchema {
+  schema ??= builder.toSchema({ sortSchema: false });
+  return schema;
+}
