@@ -29,6 +29,7 @@ export interface App {
   readonly config: Config;
   readonly server: Server;
   readonly backend: Backend;
+  readonly keys: KeySpace;
   readonly services: AppServices;
   readonly logger: Logger;
   /** Starts listening on the configured host and port; resolves to the base URL. */
@@ -91,6 +92,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     config,
     server,
     backend,
+    keys,
     services,
     logger,
     listen() {
@@ -107,6 +109,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        runs.endAllWatches('The server is shutting down; subscribe again.');
         await webSocket.close();
         // SSE responses are open HTTP requests: end them so that server.close can finish.
         server.closeIdleConnections();

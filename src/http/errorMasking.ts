@@ -25,12 +25,8 @@ function findAppError(error: unknown): AppError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof AppError) return current;
-    current =
-      current instanceof GraphQLError
-        ? current.originalError
-        : current instanceof Error
-          ? current.cause
-          : undefined;
+    const wrapper = current as { originalError?: unknown; cause?: unknown };
+    current = wrapper.originalError ?? wrapper.cause;
   }
   return undefined;
 }

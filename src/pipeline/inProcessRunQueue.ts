@@ -28,14 +28,16 @@ export class InProcessRunQueue implements RunQueue {
     return { waiting: this.waiting.length, running: this.running.size };
   }
 
-  async close(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Stops taking jobs and interrupts the running ones through their shutdown signal; the
+   * executor leaves an interrupted run open for a retry or the deadline sweeper.
+   */
+  async close(timeoutMs = 5_000): Promise<void> {
     this.closed = true;
     this.waiting.length = 0;
-    const allDone = Promise.allSettled([...this.running]);
-    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([allDone, timer]);
     this.shutdown.abort(new Error('shutting down'));
-    await Promise.race([allDone, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([Promise.allSettled([...this.running]), timer]);
   }
 
   private drain(): void {

@@ -31,6 +31,7 @@ export interface EngagementRunsDeps {
 export class EngagementRuns {
   private readonly now: () => Date;
   private readonly newRunId: () => string;
+  private readonly openStreams = new Set<RunUpdateStream<RunChannelMessage>>();
 
   constructor(private readonly deps: EngagementRunsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -66,6 +67,19 @@ export class EngagementRuns {
     return this.deps.store.deleteAll(domain);
   }
 
+  /** Number of watches open now. */
+  get openWatches(): number {
+    return this.openStreams.size;
+  }
+
+  /**
+   * Ends every open watch with an error that tells the client to subscribe again (on
+   * shutdown), releasing their pub/sub subscriptions while the connection is still up.
+   */
+  endAllWatches(reason: string): void {
+    for (const stream of [...this.openStreams]) stream.fail(new Error(reason));
+  }
+
   /**
    * The run's current state, then every later state in version order, ending after a
    * terminal one. The channel is subscribed before the current state is read, so a write
@@ -99,6 +113,7 @@ export class EngagementRuns {
       deliver(message as RunChannelMessage),
     );
     const release = () => {
+      if (stream) this.openStreams.delete(stream);
       events.unsubscribe(subscriptionId);
       this.deps.onWatchChange?.(-1);
     };
@@ -117,6 +132,7 @@ export class EngagementRuns {
     }
 
     stream = new RunUpdateStream<RunChannelMessage>(release);
+    this.openStreams.add(stream);
     deliver(snapshot);
     for (const message of early.splice(0)) deliver(message);
     return stream;

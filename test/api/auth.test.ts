@@ -1,0 +1,148 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+  TRANSPORTS,
+} from '../support/graphqlClients.ts';
+import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
+import { startTestApp, type TestApp } from '../support/testApp.ts';
+
+const STATIC_TOKEN = 'static-token-for-tests-0123456789';
+const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef';
+
+const secret = new TextEncoder().encode(JWT_SECRET);
+const sign = (claims: { exp?: number }, key = secret) => {
+  const jwt = new SignJWT({ sub: 'user-1', role: 'authenticated' }).setProtectedHeader({
+    alg: 'HS256',
+  });
+  if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
+  return jwt.sign(key);
+};
+const now = () => Math.floor(Date.now() / 1000);
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+let server: TestApp;
+let pipeline: ScriptedPipeline;
+let tokens: Record<string, string>;
+
+beforeAll(async () => {
+  pipeline = new ScriptedPipeline();
+  server = await startTestApp(
+    'memory',
+    { AUTH_TOKENS: `other-token, ${STATIC_TOKEN}`, AUTH_JWT_SECRET: JWT_SECRET },
+    { pipeline },
+  );
+  tokens = {
+    validJwt: await sign({ exp: now() + 600 }),
+    expiredJwt: await sign({ exp: now() - 60 }),
+    wrongSignature: await sign(
+      { exp: now() + 600 },
+      new TextEncoder().encode('another-secret-0123456789abcdef'),
+    ),
+    noExp: await sign({}),
+    algNone: `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', exp: now() + 600 })}.`,
+    garbage: 'not-a-token',
+  };
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const REJECTED = ['expiredJwt', 'wrongSignature', 'noExp', 'algNone', 'garbage'] as const;
+
+describe('auth over HTTP', () => {
+  it('accepts a static token and a valid HS256 JWT', async () => {
+    for (const token of [STATIC_TOKEN, tokens.validJwt as string]) {
+      const result = await graphqlRequest(
+        server.graphqlUrl,
+        START,
+        { domain: 'acme.com' },
+        {
+          authorization: `Bearer ${token}`,
+        },
+      );
+      expect(result.status).toBe(200);
+      expect(result.errors).toBeUndefined();
+    }
+  });
+
+  it.each(['missing', ...REJECTED])(
+    'refuses a %s token with 401 UNAUTHENTICATED and writes nothing',
+    async (which) => {
+      const headers: Record<string, string> =
+        which === 'missing' ? {} : { authorization: `Bearer ${tokens[which]}` };
+      const result = await graphqlRequest(
+        server.graphqlUrl,
+        START,
+        { domain: 'refused.com' },
+        headers,
+      );
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(await server.app.services.runs.list('refused.com', 10)).toEqual([]);
+    },
+  );
+
+  it('never echoes the token in an error', async () => {
+    const result = await graphqlRequest(
+      server.graphqlUrl,
+      '{ __typename }',
+      {},
+      {
+        authorization: `Bearer ${tokens.wrongSignature}`,
+      },
+    );
+    expect(JSON.stringify(result)).not.toContain(tokens.wrongSignature);
+  });
+
+  it('serves GraphiQL, /healthz and /readyz without a token', async () => {
+    const page = await fetch(server.graphqlUrl, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe.each(TRANSPORTS)('auth over %s subscriptions', (transport) => {
+  async function runId(): Promise<string> {
+    const result = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
+      server.graphqlUrl,
+      START,
+      { domain: 'acme.com' },
+      { authorization: `Bearer ${STATIC_TOKEN}` },
+    );
+    return result.data?.startEngagementSummary.runId as string;
+  }
+
+  it('streams with a valid token', async () => {
+    const id = await runId();
+    for (const token of [STATIC_TOKEN, tokens.validJwt]) {
+      const sub = subscribe({ transport, ...server, token }, ENGAGEMENT_UPDATED, {
+        domain: 'acme.com',
+        runId: id,
+      });
+      await sub.waitFor(1);
+      expect(sub.events).toHaveLength(1);
+      await sub.dispose();
+    }
+  });
+
+  it.each(['missing', ...REJECTED])('refuses a %s token', async (which) => {
+    const id = await runId();
+    const token = which === 'missing' ? undefined : tokens[which];
+    const sub = subscribe({ transport, ...server, token }, ENGAGEMENT_UPDATED, {
+      domain: 'acme.com',
+      runId: id,
+    });
+    expect(await sub.ended).toBe('error');
+    expect(sub.events).toEqual([]);
+    const seen = JSON.stringify(sub.errors);
+    if (transport === 'ws') expect(seen).toMatch(/"closeCode":44(03|01)/);
+    else expect(seen).toContain('"httpStatus":401');
+    await sub.dispose();
+  });
+});

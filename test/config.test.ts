@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('has the contract defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      redisUrl: undefined,
+      kvPrefix: '',
+      fathom: { baseUrl: 'https://api.fathom.ai/external/v1', rateLimitPerMinute: 60 },
+      summarizer: 'openai',
+      llmInputBudgetTokens: 12000,
+      runTimeoutMs: 60000,
+      startRateLimitPerMinute: 30,
+      engagementTtlSeconds: 604800,
+      restBasePath: '/make-server-888f4514',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ RUN_TIMEOUT_MS: '-1' }, 'RUN_TIMEOUT_MS'],
+    [{ SUMMARIZER: 'gpt' }, 'SUMMARIZER'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ FATHOM_BASE_URL: 'not a url' }, 'FATHOM_BASE_URL'],
+    [{ ENGAGEMENT_TTL_SECONDS: '1.5' }, 'ENGAGEMENT_TTL_SECONDS'],
+  ])('stops on %j naming %s', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('refuses a non-loopback HOST without auth unless AUTH_DISABLED=true', () => {
+    expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/AUTH_TOKENS|AUTH_JWT_SECRET/);
+    expect(loadConfig({ HOST: '0.0.0.0', AUTH_DISABLED: 'true' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', AUTH_TOKENS: 'a,b' }).auth.tokens).toEqual(['a', 'b']);
+    expect(loadConfig({ HOST: '::1' }).host).toBe('::1');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  });
+
+  it('never puts a secret value in its error', () => {
+    try {
+      loadConfig({ OPENAI_API_KEY: 'sk-secret-value', PORT: 'x' });
+    } catch (error) {
+      expect(String(error)).not.toContain('sk-secret-value');
+    }
+  });
+});

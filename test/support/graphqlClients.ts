@@ -1,0 +1,143 @@
+import { createClient as createSseClient } from 'graphql-sse';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+/** One GraphQL operation over plain HTTP POST. */
+export async function graphqlRequest<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+  return { status: response.status, ...body };
+}
+
+export type Transport = 'ws' | 'sse';
+export const TRANSPORTS: Transport[] = ['ws', 'sse'];
+
+/** What a subscriber saw: every `next` payload, then how the stream ended. */
+export interface Subscription<T> {
+  events: T[];
+  errors: unknown[];
+  /** Resolves when the server completes the stream or it errors. */
+  ended: Promise<'complete' | 'error'>;
+  /** Resolves once `count` events have arrived. */
+  waitFor(count: number): Promise<void>;
+  unsubscribe(): void;
+  dispose(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  transport: Transport;
+  graphqlUrl: string;
+  wsUrl: string;
+  token?: string;
+}
+
+/** Subscribes with the real graphql-ws or graphql-sse client, as a browser app would. */
+export function subscribe<T = Record<string, unknown>>(
+  options: SubscribeOptions,
+  query: string,
+  variables: Record<string, unknown>,
+): Subscription<T> {
+  const events: T[] = [];
+  const errors: unknown[] = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  let settle: (how: 'complete' | 'error') => void = () => {};
+  const ended = new Promise<'complete' | 'error'>((resolve) => (settle = resolve));
+  const authHeader = options.token ? { Authorization: `Bearer ${options.token}` } : undefined;
+
+  let disposeClient: () => Promise<void>;
+  const sink = {
+    next: (value: { data?: unknown; errors?: unknown[] }) => {
+      if (value.errors) errors.push(...value.errors);
+      if (value.data) events.push(value.data as T);
+      else if (!value.errors) events.push(value as T);
+      for (const waiter of [...waiters]) {
+        if (events.length + errors.length >= waiter.count) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    },
+    error: (error: unknown) => {
+      // graphql-sse reports a refused request as a NetworkError holding the Response.
+      const response = (error as { response?: { status?: number } }).response;
+      errors.push(response?.status ? { httpStatus: response.status } : error);
+      settle('error');
+    },
+    complete: () => settle('complete'),
+  };
+
+  let unsubscribe: () => void;
+  if (options.transport === 'ws') {
+    const client: WsClient = createWsClient({
+      url: options.wsUrl,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+      connectionParams: authHeader,
+      onNonLazyError: () => {},
+      on: {
+        closed: (event) => {
+          const code = (event as { code?: number }).code;
+          if (code !== undefined && code !== 1000) sink.error({ closeCode: code });
+        },
+      },
+    });
+    unsubscribe = client.subscribe({ query, variables }, sink as never);
+    disposeClient = async () => client.dispose();
+  } else {
+    const client = createSseClient({
+      url: options.graphqlUrl,
+      retryAttempts: 0,
+      headers: authHeader,
+    });
+    unsubscribe = client.subscribe({ query, variables }, sink as never);
+    disposeClient = async () => client.dispose();
+  }
+
+  return {
+    events,
+    errors,
+    ended,
+    waitFor(count) {
+      if (events.length + errors.length >= count) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ count, resolve }));
+    },
+    unsubscribe: () => unsubscribe(),
+    dispose: () => disposeClient(),
+  };
+}
+
+export const RUN_FIELDS = `
+  domain runId status version error createdAt updatedAt
+  progress { stage meetingsFound }
+  summary {
+    meetingsCount
+    meetings { id title startedAt url }
+    people { name email meetingsCount }
+    goals { text meetingIds }
+    challenges { text meetingIds }
+  }
+`;
+
+export const ENGAGEMENT_UPDATED = `subscription Watch($domain: String!, $runId: ID!) {
+  engagementUpdated(domain: $domain, runId: $runId) { ${RUN_FIELDS} }
+}`;
+
+export const START = `mutation Start($domain: String!) {
+  startEngagementSummary(domain: $domain) { ok domain runId status run { ${RUN_FIELDS} } }
+}`;
