@@ -12,10 +12,9 @@ import { createPollingRoutes } from './http/pollingRoutes.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import { KeySpace } from './kv/keySpace.ts';
 import { createLogger } from './logger.ts';
+import { createPipeline } from './pipeline/createPipeline.ts';
 import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
-import { InProcessRunQueue } from './pipeline/inProcessRunQueue.ts';
-import { RunExecutor } from './pipeline/runExecutor.ts';
-import { UnconfiguredPipeline } from './pipeline/unconfiguredPipeline.ts';
+import { type RunProcessing, startRunProcessing } from './runProcessing.ts';
 import { EngagementRuns } from './runs/engagementRuns.ts';
 import { buildSchema } from './schema/index.ts';
 
@@ -32,6 +31,7 @@ export interface App {
   readonly keys: KeySpace;
   readonly services: AppServices;
   readonly logger: Logger;
+  readonly processing: RunProcessing;
   /** Starts listening on the configured host and port; resolves to the base URL. */
   listen(): Promise<string>;
   /** Graceful stop: no new connections, subscriptions ended, runs drained, Redis closed. */
@@ -44,21 +44,22 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const keys = new KeySpace(config.kvPrefix);
   const backend = createBackend(config, keys, logger);
   const pipeline =
-    overrides.pipeline ??
-    new UnconfiguredPipeline('FATHOM_API_KEY is not set, so meetings cannot be listed.');
+    overrides.pipeline ?? createPipeline(config, { fathomRateLimiter: backend.fathomRateLimiter });
 
-  const executor = new RunExecutor({
-    store: backend.store,
+  const processing = startRunProcessing({
+    config,
+    backend,
     pipeline,
     logger,
+    work: config.runWorker,
+  });
+  const runs = new EngagementRuns({
+    store: backend.store,
+    events: backend.events,
+    keys,
+    queue: processing.queue,
     runTimeoutMs: config.runTimeoutMs,
   });
-  const queue = new InProcessRunQueue(
-    (job, shutdown) => executor.execute(job, shutdown),
-    config.runConcurrency,
-    logger,
-  );
-  const runs = new EngagementRuns({ store: backend.store, events: backend.events, keys, queue });
   const services: AppServices = {
     runs,
     admitStart: (principal) => backend.startLimiter.admit(principal),
@@ -95,6 +96,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     keys,
     services,
     logger,
+    processing,
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -114,7 +116,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         // SSE responses are open HTTP requests: end them so that server.close can finish.
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
-        await queue.close();
+        await processing.close();
         await stopped;
         await backend.close();
       })();

@@ -6,6 +6,11 @@ import type { EngagementStore } from './kv/engagementStore.ts';
 import type { KeySpace } from './kv/keySpace.ts';
 import { MemoryEngagementStore } from './kv/memoryEngagementStore.ts';
 import { RedisEngagementStore } from './kv/redisEngagementStore.ts';
+import {
+  MemoryRateLimiter,
+  RedisRateLimiter,
+  type UpstreamRateLimiter,
+} from './pipeline/fathom/upstreamRateLimiter.ts';
 import { InProcessEventBus } from './pubsub/inProcessEventBus.ts';
 import type { RunEventBus } from './pubsub/runEventBus.ts';
 import {
@@ -20,12 +25,15 @@ export interface Backend {
   store: EngagementStore;
   events: RunEventBus;
   startLimiter: StartRateLimiter;
+  /** Paces Fathom calls: per process in memory, per deployment in Redis. */
+  fathomRateLimiter: UpstreamRateLimiter;
   /** The command connection, for components that keep their own keys (Redis mode only). */
   redis?: Redis;
   close(): Promise<void>;
 }
 
 export function createBackend(config: Config, keys: KeySpace, logger: Logger): Backend {
+  const fathomLimits = { limit: config.fathom.rateLimit, windowMs: config.fathom.rateWindowMs };
   if (!config.redisUrl) {
     const events = new InProcessEventBus();
     const store = new MemoryEngagementStore(keys, events, config.engagementTtlSeconds);
@@ -34,6 +42,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       store,
       events,
       startLimiter: new MemoryStartRateLimiter(config.startRateLimitPerMinute),
+      fathomRateLimiter: new MemoryRateLimiter(fathomLimits),
       close: () => store.close(),
     };
   }
@@ -57,6 +66,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       keys.scoped('rate-limit:start:'),
       config.startRateLimitPerMinute,
     ),
+    fathomRateLimiter: new RedisRateLimiter(redis, keys.scoped('rate-limit:fathom:'), fathomLimits),
     redis,
     async close() {
       await Promise.allSettled([subscriber.quit(), redis.quit()]);

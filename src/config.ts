@@ -50,6 +50,7 @@ const environmentSchema = z.object({
     z.url().default('https://api.fathom.ai/external/v1'),
   ),
   FATHOM_RATE_LIMIT: positiveInt(60),
+  FATHOM_RATE_WINDOW_MS: positiveInt(60_000),
   MEETINGS_FILE: optionalString,
   OPENAI_API_KEY: optionalString,
   OPENAI_BASE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
@@ -70,6 +71,15 @@ const environmentSchema = z.object({
       .default('/make-server-888f4514'),
   ),
   RUN_CONCURRENCY: positiveInt(8),
+  RUN_WORKER: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1'),
+  ),
+  WORKER_LOCK_MS: positiveInt(30_000),
+  SWEEP_INTERVAL_MS: positiveInt(5_000),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
     z
@@ -90,7 +100,13 @@ export interface Config {
   host: string;
   redisUrl: string | undefined;
   kvPrefix: string;
-  fathom: { apiKey: string | undefined; baseUrl: string; rateLimitPerMinute: number };
+  fathom: {
+    apiKey: string | undefined;
+    baseUrl: string;
+    /** Calls allowed per `rateWindowMs` (FATHOM_RATE_LIMIT per minute by default). */
+    rateLimit: number;
+    rateWindowMs: number;
+  };
   meetingsFile: string | undefined;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
   summarizer: 'openai' | 'extractive';
@@ -98,6 +114,10 @@ export interface Config {
   auth: { tokens: string[]; jwtSecret: string | undefined; disabled: boolean };
   runTimeoutMs: number;
   runConcurrency: number;
+  /** With REDIS_URL: whether this process also works the job queue (RUN_WORKER). */
+  runWorker: boolean;
+  workerLockMs: number;
+  sweepIntervalMs: number;
   startRateLimitPerMinute: number;
   engagementTtlSeconds: number;
   restBasePath: string;
@@ -127,7 +147,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     fathom: {
       apiKey: e.FATHOM_API_KEY,
       baseUrl: e.FATHOM_BASE_URL,
-      rateLimitPerMinute: e.FATHOM_RATE_LIMIT,
+      rateLimit: e.FATHOM_RATE_LIMIT,
+      rateWindowMs: e.FATHOM_RATE_WINDOW_MS,
     },
     meetingsFile: e.MEETINGS_FILE,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },
@@ -136,6 +157,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auth: { tokens: e.AUTH_TOKENS, jwtSecret: e.AUTH_JWT_SECRET, disabled: e.AUTH_DISABLED },
     runTimeoutMs: e.RUN_TIMEOUT_MS,
     runConcurrency: e.RUN_CONCURRENCY,
+    runWorker: e.RUN_WORKER,
+    workerLockMs: e.WORKER_LOCK_MS,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

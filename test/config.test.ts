@@ -9,7 +9,7 @@ describe('configuration', () => {
       host: '127.0.0.1',
       redisUrl: undefined,
       kvPrefix: '',
-      fathom: { baseUrl: 'https://api.fathom.ai/external/v1', rateLimitPerMinute: 60 },
+      fathom: { baseUrl: 'https://api.fathom.ai/external/v1', rateLimit: 60, rateWindowMs: 60000 },
       summarizer: 'openai',
       llmInputBudgetTokens: 12000,
       runTimeoutMs: 60000,

@@ -1,4 +1,4 @@
-import type { RunRecord } from './runRecord.ts';
+import type { RunRecord, RunRef } from './runRecord.ts';
 
 /** Why a conditional write was not applied. */
 export type WriteRefusal =
@@ -20,8 +20,9 @@ export type WriteResult = { ok: true } | { ok: false; reason: WriteRefusal };
 export interface EngagementStore {
   /**
    * Atomically: check that the stored run is at `record.version - 1` (absent for version 1)
-   * and not terminal; store `record` with the TTL; index it under its domain; publish it on
-   * the run's channel. A refused write changes nothing and publishes nothing.
+   * and not terminal; store `record` with the TTL; index it under its domain and, while it is
+   * open, by its deadline; publish it on the run's channel. A refused write changes nothing
+   * and publishes nothing.
    */
   write(record: RunRecord): Promise<WriteResult>;
   get(domain: string, runId: string): Promise<RunRecord | null>;
@@ -33,6 +34,11 @@ export interface EngagementStore {
   delete(domain: string, runId: string): Promise<boolean>;
   /** Deletes every run of the domain and tells their watchers; returns how many. */
   deleteAll(domain: string): Promise<number>;
+  /**
+   * Runs still PROCESSING whose deadline passed before `epochMs`, oldest deadline first.
+   * Backed by an index of open runs kept by `write`, so nothing scans the keyspace.
+   */
+  listOverdue(epochMs: number, limit: number): Promise<RunRef[]>;
   /** Resolves when the backend answers; rejects when it does not. */
   ping(): Promise<void>;
   close(): Promise<void>;

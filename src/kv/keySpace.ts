@@ -16,6 +16,21 @@ export class KeySpace {
     return `${this.prefix}engagement-index:${domain}`;
   }
 
+  /** Sorted set of runs still PROCESSING (`{domain}/{run_id}`), scored by deadline (ms). */
+  openRuns(): string {
+    return `${this.prefix}engagement-open`;
+  }
+
+  /** How a run is named in the open-runs index. */
+  openRunMember(domain: string, runId: string): string {
+    return `${domain}/${runId}`;
+  }
+
+  parseOpenRunMember(member: string): { domain: string; runId: string } {
+    const slash = member.indexOf('/');
+    return { domain: member.slice(0, slash), runId: member.slice(slash + 1) };
+  }
+
   /** Pub/sub channel that carries every write of one run. */
   runChannel(domain: string, runId: string): string {
     return `${this.prefix}engagement-updates:${domain}:${runId}`;

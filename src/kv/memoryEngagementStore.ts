@@ -1,7 +1,7 @@
 import type { InProcessEventBus } from '../pubsub/inProcessEventBus.ts';
 import type { EngagementStore, WriteResult } from './engagementStore.ts';
 import type { KeySpace } from './keySpace.ts';
-import { isTerminal, type RunDeletedNotice, type RunRecord } from './runRecord.ts';
+import { isTerminal, type RunDeletedNotice, type RunRecord, type RunRef } from './runRecord.ts';
 
 interface StoredRun {
   json: string;
@@ -23,6 +23,8 @@ interface IndexEntry {
 export class MemoryEngagementStore implements EngagementStore {
   private readonly runs = new Map<string, StoredRun>();
   private readonly indexes = new Map<string, IndexEntry[]>();
+  /** Runs still PROCESSING, by key, with their deadline (ms). */
+  private readonly open = new Map<string, { ref: RunRef; deadline: number }>();
   private readonly sweepTimer: NodeJS.Timeout;
 
   constructor(
@@ -95,6 +97,14 @@ export class MemoryEngagementStore implements EngagementStore {
     return deleted;
   }
 
+  async listOverdue(epochMs: number, limit: number): Promise<RunRef[]> {
+    return [...this.open.values()]
+      .filter((entry) => entry.deadline < epochMs)
+      .sort((a, b) => a.deadline - b.deadline)
+      .slice(0, limit)
+      .map((entry) => entry.ref);
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
@@ -105,6 +115,7 @@ export class MemoryEngagementStore implements EngagementStore {
     const stored = this.runs.get(key);
     if (stored && stored.expiresAt <= this.now()) {
       this.runs.delete(key);
+      this.open.delete(key);
       return undefined;
     }
     return stored;
@@ -115,6 +126,7 @@ export class MemoryEngagementStore implements EngagementStore {
     const key = this.keys.run(domain, runId);
     const existed = this.live(key) !== undefined;
     this.runs.delete(key);
+    this.open.delete(key);
     if (existed) {
       const notice: RunDeletedNotice = { deleted: true, domain, run_id: runId };
       this.events.publish(this.keys.runChannel(domain, runId), JSON.stringify(notice));
@@ -147,6 +159,7 @@ export class MemoryEngagementStore implements EngagementStore {
     for (const [key, stored] of this.runs) {
       if (stored.expiresAt <= now) {
         this.runs.delete(key);
+        this.open.delete(key);
         this.removeFromIndex(stored.record.domain, stored.record.run_id);
       }
     }

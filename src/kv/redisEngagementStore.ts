@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { EngagementStore, WriteRefusal, WriteResult } from './engagementStore.ts';
 import type { KeySpace } from './keySpace.ts';
 import { RedisScript } from './redisScript.ts';
-import type { RunDeletedNotice, RunRecord } from './runRecord.ts';
+import { isTerminal, type RunDeletedNotice, type RunRecord, type RunRef } from './runRecord.ts';
 
-const writeRunScript = new RedisScript('writeRun', 2);
-const deleteRunScript = new RedisScript('deleteRun', 2);
+const writeRunScript = new RedisScript('writeRun', 3);
+const deleteRunScript = new RedisScript('deleteRun', 3);
 
 /** How many index entries one round trip of a listing or a domain deletion handles. */
 const BATCH = 500;
@@ -22,7 +22,11 @@ export class RedisEngagementStore implements EngagementStore {
     const json = JSON.stringify(record);
     const outcome = await writeRunScript.run(
       this.redis,
-      [this.keys.run(record.domain, record.run_id), this.keys.domainIndex(record.domain)],
+      [
+        this.keys.run(record.domain, record.run_id),
+        this.keys.domainIndex(record.domain),
+        this.keys.openRuns(),
+      ],
       [
         json,
         record.version,
@@ -30,6 +34,9 @@ export class RedisEngagementStore implements EngagementStore {
         record.run_id,
         Date.parse(record.created_at),
         this.keys.runChannel(record.domain, record.run_id),
+        Date.parse(record.deadline_at),
+        this.keys.openRunMember(record.domain, record.run_id),
+        isTerminal(record) ? '1' : '0',
       ],
     );
     if (outcome === 'ok') return { ok: true };
@@ -72,8 +79,13 @@ export class RedisEngagementStore implements EngagementStore {
     const notice: RunDeletedNotice = { deleted: true, domain, run_id: runId };
     const removed = await deleteRunScript.run(
       this.redis,
-      [this.keys.run(domain, runId), this.keys.domainIndex(domain)],
-      [runId, this.keys.runChannel(domain, runId), JSON.stringify(notice)],
+      [this.keys.run(domain, runId), this.keys.domainIndex(domain), this.keys.openRuns()],
+      [
+        runId,
+        this.keys.runChannel(domain, runId),
+        JSON.stringify(notice),
+        this.keys.openRunMember(domain, runId),
+      ],
     );
     return removed === 1;
   }
@@ -87,6 +99,18 @@ export class RedisEngagementStore implements EngagementStore {
       const removed = await Promise.all(runIds.map((id) => this.delete(domain, id)));
       deleted += removed.filter(Boolean).length;
     }
+  }
+
+  async listOverdue(epochMs: number, limit: number): Promise<RunRef[]> {
+    const members = await this.redis.zrangebyscore(
+      this.keys.openRuns(),
+      '-inf',
+      `(${epochMs}`,
+      'LIMIT',
+      0,
+      limit,
+    );
+    return members.map((member) => this.keys.parseOpenRunMember(member));
   }
 
   async ping(): Promise<void> {

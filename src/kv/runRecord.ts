@@ -46,7 +46,15 @@ export interface RunRecord {
   error: string | null;
   created_at: string;
   updated_at: string;
+  /** When the run must have ended (created_at + RUN_TIMEOUT_MS); past it, it ends as ERROR. */
+  deadline_at: string;
   version: number;
+}
+
+/** A run named by its key parts. */
+export interface RunRef {
+  domain: string;
+  runId: string;
 }
 
 /** A run's deletion, announced on its channel so that watchers can end. */

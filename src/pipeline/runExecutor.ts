@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
-import { advance, complete, fail } from '../runs/runTransitions.ts';
+import { advance, complete, fail, isBehind } from '../runs/runTransitions.ts';
 import { updateRun } from '../runs/updateRun.ts';
 import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
 import type { RunJob } from './runQueue.ts';
@@ -45,7 +45,7 @@ export class RunExecutor {
     const report = async (update: Parameters<typeof advance>[1]) => {
       if (signal.aborted) throw signal.reason;
       const outcome = await updateRun(store, job.domain, job.runId, (run) =>
-        advance(run, update, this.now()),
+        isBehind(run, update.stage) ? null : advance(run, update, this.now()),
       );
       if (!outcome.ok) throw new RunGoneError(outcome.reason);
       log.info({ stage: update.stage, meetingsFound: update.meetingsFound }, 'run progressed');

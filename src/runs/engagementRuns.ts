@@ -18,6 +18,8 @@ export interface EngagementRunsDeps {
   events: RunEventBus;
   keys: KeySpace;
   queue: RunQueue;
+  /** RUN_TIMEOUT_MS: each new run's deadline is its creation plus this. */
+  runTimeoutMs: number;
   now?: () => Date;
   newRunId?: () => string;
   /** Told when a watch opens and closes, for the open-subscriptions gauge. */
@@ -40,7 +42,7 @@ export class EngagementRuns {
 
   /** Writes the run's first state and hands it to the queue; returns that state. */
   async start(domain: string): Promise<RunRecord> {
-    const record = newRun(domain, this.newRunId(), this.now());
+    const record = newRun(domain, this.newRunId(), this.now(), this.deps.runTimeoutMs);
     const result = await this.deps.store.write(record);
     if (!result.ok) throw new Error(`could not create run ${record.run_id}: ${result.reason}`);
     await this.deps.queue.enqueue({ domain, runId: record.run_id });

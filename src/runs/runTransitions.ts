@@ -16,7 +16,7 @@ export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';
 }
 
-export function newRun(domain: string, runId: string, now: Date): RunRecord {
+export function newRun(domain: string, runId: string, now: Date, timeoutMs: number): RunRecord {
   const at = now.toISOString();
   return {
     domain,
@@ -27,6 +27,7 @@ export function newRun(domain: string, runId: string, now: Date): RunRecord {
     error: null,
     created_at: at,
     updated_at: at,
+    deadline_at: new Date(now.getTime() + timeoutMs).toISOString(),
     version: 1,
   };
 }
@@ -34,6 +35,14 @@ export function newRun(domain: string, runId: string, now: Date): RunRecord {
 export interface ProgressUpdate {
   stage: Exclude<RunStage, 'done'>;
   meetingsFound?: number | null;
+}
+
+/**
+ * True when `stage` is behind where the run already is: a retried run repeating a step it
+ * had passed, which must not move the run backwards.
+ */
+export function isBehind(run: RunRecord, stage: RunStage): boolean {
+  return STAGE_ORDER[stage] < STAGE_ORDER[run.progress.stage];
 }
 
 export function advance(run: RunRecord, update: ProgressUpdate, now: Date): RunRecord {

@@ -21,7 +21,7 @@ describe.each(BACKENDS)('watching while writes happen, on %s', (kind) => {
   let runs: EngagementRuns;
   beforeEach(() => {
     backend = createTestBackend(kind);
-    runs = new EngagementRuns({ ...backend, queue: idleQueue });
+    runs = new EngagementRuns({ ...backend, queue: idleQueue, runTimeoutMs: 60_000 });
   });
   afterEach(async () => {
     await backend.close();
@@ -42,7 +42,7 @@ describe.each(BACKENDS)('watching while writes happen, on %s', (kind) => {
     const WATCHERS = 8;
     for (let i = 0; i < ITERATIONS; i++) {
       const domain = 'race.example.com';
-      let run = newRun(domain, randomUUID(), new Date());
+      let run = newRun(domain, randomUUID(), new Date(), 60_000);
       await backend.store.write(run);
 
       const watchers = Array.from({ length: WATCHERS }, async (_, w) => {
@@ -68,7 +68,7 @@ describe.each(BACKENDS)('watching while writes happen, on %s', (kind) => {
 
   it('releases every subscription: 1,000 watch cycles leave no channel or listener', async () => {
     const domain = 'leak.example.com';
-    const run = newRun(domain, randomUUID(), new Date());
+    const run = newRun(domain, randomUUID(), new Date(), 60_000);
     await backend.store.write(run);
     for (let i = 0; i < 1000; i++) {
       const stream = await runs.watch(domain, run.run_id);

@@ -18,7 +18,8 @@ describe.each(BACKENDS)('engagement store on %s', (kind) => {
     await backend.close();
   });
 
-  const created = (domain = 'acme.com', seconds = 0) => newRun(domain, randomUUID(), at(seconds));
+  const created = (domain = 'acme.com', seconds = 0) =>
+    newRun(domain, randomUUID(), at(seconds), 60_000);
 
   it('stores a new run as version 1 and reads it back, raw and parsed', async () => {
     const run = created();
@@ -131,7 +132,7 @@ describe('engagement store on redis: what is stored', () => {
   });
 
   it('keeps the record as JSON under engagement:{domain}:{run_id} with the TTL', async () => {
-    const run = newRun('acme.com', randomUUID(), new Date());
+    const run = newRun('acme.com', randomUUID(), new Date(), 60_000);
     await backend.store.write(run);
     const key = `${backend.keys.prefix}engagement:acme.com:${run.run_id}`;
     expect(JSON.parse((await redis.get(key)) as string)).toEqual(run);
@@ -142,8 +143,8 @@ describe('engagement store on redis: what is stored', () => {
   });
 
   it('skips and prunes index entries whose record expired', async () => {
-    const kept = newRun('acme.com', randomUUID(), at(1));
-    const expired = newRun('acme.com', randomUUID(), at(2));
+    const kept = newRun('acme.com', randomUUID(), at(1), 60_000);
+    const expired = newRun('acme.com', randomUUID(), at(2), 60_000);
     await backend.store.write(kept);
     await backend.store.write(expired);
     await redis.del(backend.keys.run('acme.com', expired.run_id));

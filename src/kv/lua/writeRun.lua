@@ -1,10 +1,13 @@
 -- Writes one state of a run, atomically: refuses a stale or post-terminal write, stores the
--- record with its TTL, indexes a new run under its domain, and publishes the record on the
--- run's channel, so that the stored state and the notification can never disagree.
+-- record with its TTL, indexes a new run under its domain, keeps the index of open runs by
+-- deadline, and publishes the record on the run's channel, so that the stored state, the
+-- indexes and the notification can never disagree.
 --
--- KEYS[1] run record key          ARGV[1] record JSON        ARGV[4] run id
--- KEYS[2] domain index key        ARGV[2] record version     ARGV[5] index score (created, ms)
---                                 ARGV[3] TTL in seconds     ARGV[6] run channel
+-- KEYS[1] run record key          ARGV[1] record JSON        ARGV[5] index score (created, ms)
+-- KEYS[2] domain index key        ARGV[2] record version     ARGV[6] run channel
+-- KEYS[3] open runs index key     ARGV[3] TTL in seconds     ARGV[7] deadline (ms)
+--                                 ARGV[4] run id             ARGV[8] open-run member
+--                                                            ARGV[9] '1' when the record is terminal
 -- Returns 'ok', or why nothing was written: 'exists', 'missing', 'terminal', 'stale'.
 local version = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -26,6 +29,11 @@ end
 -- The index lives as long as its longest-lived record.
 if redis.call('TTL', KEYS[2]) < ttl then
   redis.call('EXPIRE', KEYS[2], ttl)
+end
+if ARGV[9] == '1' then
+  redis.call('ZREM', KEYS[3], ARGV[8])
+else
+  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[8])
 end
 redis.call('PUBLISH', ARGV[6], ARGV[1])
 return 'ok'

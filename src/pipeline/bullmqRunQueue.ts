@@ -1,0 +1,72 @@
+import { type Job, Queue, Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import type { RunJob, RunQueue } from './runQueue.ts';
+
+export interface BullMqRunQueueOptions {
+  redisUrl: string;
+  /** KV_PREFIX, so that deployments sharing one Redis have separate queues. */
+  keyPrefix: string;
+  logger: Logger;
+  /** Runs jobs in this process too; false for a process that only enqueues. */
+  work: boolean;
+  concurrency: number;
+  /** How long a worker's claim on a job lasts without renewal: a killed worker's job is retried after it. */
+  lockDurationMs: number;
+  handle: (job: RunJob, shutdown: AbortSignal) => Promise<void>;
+}
+
+const QUEUE_NAME = 'engagement-runs';
+
+/**
+ * Durable run jobs on Redis with BullMQ: a job survives the process that enqueued it, any
+ * instance's worker may run it, and a job whose worker died (its lock expired) is moved
+ * back to waiting and retried once by another worker. The job id is the run id, so a run
+ * is never queued twice.
+ */
+export class BullMqRunQueue implements RunQueue {
+  private readonly queue: Queue<RunJob>;
+  private readonly worker: Worker<RunJob> | undefined;
+  private readonly shutdown = new AbortController();
+
+  constructor(options: BullMqRunQueueOptions) {
+    const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+    const prefix = `${options.keyPrefix}bull`;
+    this.queue = new Queue<RunJob>(QUEUE_NAME, { connection, prefix });
+    this.queue.on('error', (error) => options.logger.warn({ err: error }, 'run queue error'));
+    if (options.work) {
+      this.worker = new Worker<RunJob>(
+        QUEUE_NAME,
+        (job: Job<RunJob>) => options.handle(job.data, this.shutdown.signal),
+        {
+          connection,
+          prefix,
+          concurrency: options.concurrency,
+          lockDuration: options.lockDurationMs,
+          stalledInterval: Math.max(1000, Math.floor(options.lockDurationMs / 2)),
+          maxStalledCount: 1,
+        },
+      );
+      this.worker.on('error', (error) => options.logger.warn({ err: error }, 'run worker error'));
+      this.worker.on('failed', (job, error) =>
+        options.logger.warn({ runId: job?.data.runId, err: error }, 'run job failed'),
+      );
+    }
+  }
+
+  async enqueue(job: RunJob): Promise<void> {
+    await this.queue.add('run', job, {
+      jobId: job.runId,
+      attempts: 2,
+      backoff: { type: 'fixed', delay: 500 },
+      removeOnComplete: true,
+      removeOnFail: { count: 1000 },
+    });
+  }
+
+  async close(): Promise<void> {
+    // Interrupt running jobs: their runs stay open, to be retried or swept.
+    this.shutdown.abort(new Error('shutting down'));
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}

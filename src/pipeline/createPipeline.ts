@@ -1,0 +1,66 @@
+import OpenAI from 'openai';
+import type { Config } from '../config.ts';
+import { FathomClient } from './fathom/fathomClient.ts';
+import type { UpstreamRateLimiter } from './fathom/upstreamRateLimiter.ts';
+import { FathomMeetingSource, FileMeetingSource, type MeetingSource } from './meetingSource.ts';
+import { MeetingSummaryPipeline, type Requirement } from './meetingSummaryPipeline.ts';
+import { ExtractiveSummarizer } from './summarizer/extractiveSummarizer.ts';
+import { OpenAiSummarizer } from './summarizer/openAiSummarizer.ts';
+import type { Summarizer } from './summarizer/summarizer.ts';
+import { TiktokenCounter } from './summarizer/tokenCounter.ts';
+import type { UpstreamCallObserver } from './upstreamCall.ts';
+
+export interface PipelineDeps {
+  fathomRateLimiter: UpstreamRateLimiter;
+  onUpstreamCall?: UpstreamCallObserver;
+}
+
+/** The pipeline the configuration asks for; what is missing ends runs with a clear error. */
+export function createPipeline(config: Config, deps: PipelineDeps): MeetingSummaryPipeline {
+  return new MeetingSummaryPipeline(meetingSource(config, deps), summarizer(config, deps));
+}
+
+function meetingSource(config: Config, deps: PipelineDeps): Requirement<MeetingSource> {
+  if (config.meetingsFile) return { ok: true, value: new FileMeetingSource(config.meetingsFile) };
+  if (!config.fathom.apiKey) {
+    return {
+      ok: false,
+      reason:
+        'FATHOM_API_KEY is not set (and no MEETINGS_FILE is given), so meetings cannot be listed.',
+    };
+  }
+  const client = new FathomClient({
+    apiKey: config.fathom.apiKey,
+    baseUrl: config.fathom.baseUrl,
+    rateLimiter: deps.fathomRateLimiter,
+    onCall: deps.onUpstreamCall,
+  });
+  return { ok: true, value: new FathomMeetingSource(client) };
+}
+
+function summarizer(config: Config, deps: PipelineDeps): Requirement<Summarizer> {
+  if (config.summarizer === 'extractive') return { ok: true, value: new ExtractiveSummarizer() };
+  if (!config.openai.apiKey) {
+    return {
+      ok: false,
+      reason:
+        'OPENAI_API_KEY is not set, so meetings cannot be summarised (or set SUMMARIZER=extractive).',
+    };
+  }
+  const client = new OpenAI({
+    apiKey: config.openai.apiKey,
+    baseURL: config.openai.baseUrl,
+    maxRetries: 2,
+    timeout: config.runTimeoutMs,
+  });
+  return {
+    ok: true,
+    value: new OpenAiSummarizer({
+      client,
+      model: config.openai.model,
+      budgetTokens: config.llmInputBudgetTokens,
+      tokens: new TiktokenCounter(),
+      onCall: deps.onUpstreamCall,
+    }),
+  };
+}

@@ -1,0 +1,49 @@
+import type { SummaryRecord } from '../kv/runRecord.ts';
+import { type EngagementPipeline, PipelineError, type PipelineRun } from './engagementPipeline.ts';
+import { meetingFacts } from './meetingFacts.ts';
+import type { MeetingSource } from './meetingSource.ts';
+import type { Summarizer } from './summarizer/summarizer.ts';
+
+/** A part the pipeline needs, or why it cannot be had (a missing variable, named). */
+export type Requirement<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * The real pipeline: list the company's meetings, compute the facts from the data, and ask
+ * the summariser for goals and challenges. Each step is reported, so subscribers see it.
+ */
+export class MeetingSummaryPipeline implements EngagementPipeline {
+  constructor(
+    private readonly source: Requirement<MeetingSource>,
+    private readonly summarizer: Requirement<Summarizer>,
+  ) {}
+
+  async run(run: PipelineRun): Promise<SummaryRecord> {
+    // Configuration problems end the run at once, before any upstream call.
+    for (const requirement of [this.source, this.summarizer]) {
+      if (!requirement.ok) throw new PipelineError(requirement.reason);
+    }
+    const source = (this.source as { value: MeetingSource }).value;
+    const summarizer = (this.summarizer as { value: Summarizer }).value;
+
+    await run.report({ stage: 'fetching_meetings' });
+    const listed = await source.listMeetings(run.domain, run.signal);
+    const facts = meetingFacts(run.domain, listed);
+    await run.report({ stage: 'fetching_meetings', meetingsFound: facts.meetings.length });
+
+    const summary: SummaryRecord = {
+      meetings_count: facts.meetings.length,
+      meetings: facts.refs,
+      people: facts.people,
+      goals: [],
+      challenges: [],
+    };
+    if (facts.meetings.length === 0) return summary;
+
+    await run.report({ stage: 'summarizing', meetingsFound: facts.meetings.length });
+    const insights = await summarizer.summarize(
+      { domain: run.domain, meetings: facts.meetings },
+      run.signal,
+    );
+    return { ...summary, goals: insights.goals, challenges: insights.challenges };
+  }
+}

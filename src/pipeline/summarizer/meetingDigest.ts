@@ -1,0 +1,106 @@
+import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
+import { inviteeDomain, startedAt } from '../meetingFacts.ts';
+import type { TokenCounter } from './tokenCounter.ts';
+
+/** One piece of meeting material for the LLM, small enough for one request. */
+export interface DigestPart {
+  meetingId: string;
+  text: string;
+  tokens: number;
+}
+
+/**
+ * The text the LLM reads for one meeting: a header naming its id (what insights cite), its
+ * title, date and the company's attendees, then Fathom's summary, or the transcript when
+ * there is no summary. Nothing is cut: a meeting too long for one request is split into
+ * parts that each carry the header.
+ */
+export function digestMeeting(
+  meeting: FathomMeeting,
+  domain: string,
+  counter: TokenCounter,
+  maxTokens: number,
+): DigestPart[] {
+  const id = meeting.recording_id;
+  const date = startedAt(meeting)?.slice(0, 10) ?? 'date unknown';
+  const attendees = meeting.calendar_invitees
+    .filter((invitee) => inviteeDomain(invitee) === domain)
+    .map((invitee) => invitee.name || invitee.email)
+    .filter(Boolean);
+  const header = [
+    `Meeting ${id}: ${meeting.title || meeting.meeting_title || 'Untitled'} (${date})`,
+    attendees.length > 0 ? `Attendees from ${domain}: ${attendees.join(', ')}` : undefined,
+  ]
+    .filter(Boolean)
+    .join('\n');
+
+  const summary = meeting.default_summary?.markdown_formatted?.trim();
+  const body = summary ? `Summary:\n${summary}` : `Transcript:\n${transcriptText(meeting)}`;
+  const whole = `${header}\n${body}`;
+  const wholeTokens = counter.count(whole);
+  if (wholeTokens <= maxTokens) return [{ meetingId: id, text: whole, tokens: wholeTokens }];
+
+  const lines = splitLongLines(body.split('\n'), counter, Math.max(16, Math.floor(maxTokens / 2)));
+  const parts: string[][] = [];
+  let current: string[] = [];
+  let currentTokens = 0;
+  const headerTokens = counter.count(`${header} (part 99 of 99)\n`);
+  for (const line of lines) {
+    const lineTokens = counter.count(`${line}\n`);
+    if (current.length > 0 && headerTokens + currentTokens + lineTokens > maxTokens) {
+      parts.push(current);
+      current = [];
+      currentTokens = 0;
+    }
+    current.push(line);
+    currentTokens += lineTokens;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts.map((partLines, i) => {
+    const text = `${header} (part ${i + 1} of ${parts.length})\n${partLines.join('\n')}`;
+    return { meetingId: id, text, tokens: counter.count(text) };
+  });
+}
+
+/** The transcript as speaker turns, consecutive lines of one speaker joined. */
+function transcriptText(meeting: FathomMeeting): string {
+  const turns: string[] = [];
+  let lastSpeaker: string | undefined;
+  for (const line of meeting.transcript ?? []) {
+    const speaker = line.speaker?.display_name?.trim() || 'Unknown speaker';
+    const text = line.text.replace(/\s+/g, ' ').trim();
+    if (!text) continue;
+    if (speaker === lastSpeaker && turns.length > 0) turns[turns.length - 1] += ` ${text}`;
+    else turns.push(`${speaker}: ${text}`);
+    lastSpeaker = speaker;
+  }
+  return turns.length > 0 ? turns.join('\n') : '(no transcript or summary available)';
+}
+
+/**
+ * Splits any line longer than `maxTokens` at word boundaries. Word counts are summed (a
+ * slight over-estimate of the joined text), which keeps this linear in the line's length.
+ */
+function splitLongLines(lines: string[], counter: TokenCounter, maxTokens: number): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (counter.count(line) <= maxTokens) {
+      out.push(line);
+      continue;
+    }
+    let piece: string[] = [];
+    let pieceTokens = 0;
+    for (const word of line.split(' ')) {
+      const wordTokens = counter.count(` ${word}`);
+      if (piece.length > 0 && pieceTokens + wordTokens > maxTokens) {
+        out.push(piece.join(' '));
+        piece = [];
+        pieceTokens = 0;
+      }
+      piece.push(word);
+      pieceTokens += wordTokens;
+    }
+    if (piece.length > 0) out.push(piece.join(' '));
+  }
+  return out;
+}

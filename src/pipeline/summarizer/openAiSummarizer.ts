@@ -1,0 +1,227 @@
+import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { PipelineError } from '../engagementPipeline.ts';
+import type { UpstreamCallObserver } from '../upstreamCall.ts';
+import { insightsSchema, keepCitedInsights, MAX_INSIGHTS } from './citedInsights.ts';
+import { type DigestPart, digestMeeting } from './meetingDigest.ts';
+import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
+import { chatRequestTokens, type TokenCounter } from './tokenCounter.ts';
+
+export interface OpenAiSummarizerOptions {
+  client: OpenAI;
+  model: string;
+  /** LLM_INPUT_BUDGET_TOKENS: no request carries more. */
+  budgetTokens: number;
+  tokens: TokenCounter;
+  onCall?: UpstreamCallObserver;
+  /** Batch requests in flight at once during the map step. */
+  concurrency?: number;
+}
+
+type Message = { role: 'system' | 'user'; content: string };
+
+const RESPONSE_FORMAT = zodResponseFormat(insightsSchema, 'engagement_insights');
+const MAX_MERGE_ROUNDS = 6;
+
+/**
+ * Goals and challenges from an OpenAI-compatible model with Structured Outputs. When the
+ * meetings fit one request under the token budget, one call; otherwise map-reduce: one call
+ * per batch of meetings, then merge calls over the batches' findings (in rounds, if even
+ * those do not fit), so that nothing is ever cut off.
+ */
+export class OpenAiSummarizer implements Summarizer {
+  private readonly schemaTokens: number;
+
+  constructor(private readonly options: OpenAiSummarizerOptions) {
+    this.schemaTokens = options.tokens.count(JSON.stringify(RESPONSE_FORMAT.json_schema));
+  }
+
+  async summarize({ domain, meetings }: SummaryRequest, signal: AbortSignal): Promise<Insights> {
+    const meetingIds = new Set(meetings.map((m) => m.recording_id));
+    const extract = extractPrompt(domain);
+    const room = this.room(extract);
+    if (room < 64) {
+      throw new PipelineError(
+        `LLM_INPUT_BUDGET_TOKENS=${this.options.budgetTokens} is too small for a single request.`,
+      );
+    }
+    const parts = meetings.flatMap((m) => digestMeeting(m, domain, this.options.tokens, room));
+    const batches = packIntoBatches(parts, room);
+
+    const findings = await mapWithConcurrency(batches, this.options.concurrency ?? 3, (batch) =>
+      this.ask(extract, batch.map((p) => p.text).join('\n\n---\n\n'), meetingIds, signal),
+    );
+    if (findings.length === 1) return findings[0] as Insights;
+    return this.merge(domain, findings, meetingIds, signal);
+  }
+
+  /** Merges batch findings, in as many rounds as the budget needs. */
+  private async merge(
+    domain: string,
+    findings: Insights[],
+    meetingIds: ReadonlySet<string>,
+    signal: AbortSignal,
+  ): Promise<Insights> {
+    const merge = mergePrompt(domain);
+    const room = this.room(merge);
+    let current = findings;
+    for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
+      const lines = current.flatMap((f) => [
+        ...f.goals.map((g) => `goal: ${JSON.stringify(g)}`),
+        ...f.challenges.map((c) => `challenge: ${JSON.stringify(c)}`),
+      ]);
+      const groups = packIntoBatches(
+        lines.map((text) => ({
+          meetingId: '',
+          text,
+          tokens: this.options.tokens.count(`${text}\n`),
+        })),
+        room,
+      );
+      current = await mapWithConcurrency(groups, this.options.concurrency ?? 3, (group) =>
+        this.ask(merge, group.map((l) => l.text).join('\n'), meetingIds, signal),
+      );
+      if (current.length === 1) return current[0] as Insights;
+    }
+    throw new PipelineError('The findings could not be merged within the token budget.');
+  }
+
+  /** Tokens left for material in a request with this system prompt. */
+  private room(system: string): number {
+    const framing = chatRequestTokens(
+      this.options.tokens,
+      [
+        { role: 'system', content: system },
+        { role: 'user', content: '' },
+      ],
+      this.schemaTokens,
+    );
+    return this.options.budgetTokens - framing;
+  }
+
+  private async ask(
+    system: string,
+    material: string,
+    meetingIds: ReadonlySet<string>,
+    signal: AbortSignal,
+  ): Promise<Insights> {
+    const messages: Message[] = [
+      { role: 'system', content: system },
+      { role: 'user', content: material },
+    ];
+    const started = performance.now();
+    const observe = (outcome: string) =>
+      this.options.onCall?.({
+        upstream: 'llm',
+        operation: 'chat_completion',
+        outcome,
+        seconds: (performance.now() - started) / 1000,
+      });
+    try {
+      const completion = await this.options.client.chat.completions.parse(
+        {
+          model: this.options.model,
+          temperature: 0.1,
+          messages,
+          response_format: RESPONSE_FORMAT,
+        },
+        { signal },
+      );
+      const message = completion.choices[0]?.message;
+      if (!message?.parsed) {
+        observe('refused');
+        throw new PipelineError('The LLM did not return goals and challenges in the asked form.');
+      }
+      observe('ok');
+      return keepCitedInsights(message.parsed, meetingIds);
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      if (error instanceof PipelineError) throw error;
+      observe(error instanceof OpenAI.APIError && error.status ? `http_${error.status}` : 'error');
+      throw describeLlmFailure(error);
+    }
+  }
+}
+
+/** A message for the user that never repeats the server's text (it may echo the key). */
+function describeLlmFailure(error: unknown): PipelineError {
+  if (
+    error instanceof OpenAI.AuthenticationError ||
+    error instanceof OpenAI.PermissionDeniedError
+  ) {
+    return new PipelineError(
+      `The LLM server refused the API key (HTTP ${error.status}): check OPENAI_API_KEY.`,
+    );
+  }
+  if (error instanceof OpenAI.NotFoundError) {
+    return new PipelineError('The LLM server does not know the model: check OPENAI_MODEL.');
+  }
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return new PipelineError('The LLM server did not answer in time.');
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    return new PipelineError('The LLM server could not be reached: check OPENAI_BASE_URL.');
+  }
+  if (error instanceof OpenAI.APIError && error.status) {
+    return new PipelineError(`The LLM request failed (HTTP ${error.status}) after retries.`);
+  }
+  return new PipelineError('The LLM answer could not be read.');
+}
+
+function extractPrompt(domain: string): string {
+  return [
+    `You analyse what was said in a sales or customer-success team's recorded meetings with the company ${domain}.`,
+    `From the meeting material the user gives, list the company's goals (what ${domain} wants to achieve) and challenges (what stands in its way).`,
+    'Rules: use only what the material says, never invent; one concise sentence per item, written about the company;',
+    'meeting_ids lists the id of every meeting (from its "Meeting <id>" header) that supports the item;',
+    `merge items that mean the same thing; at most ${MAX_INSIGHTS} goals and ${MAX_INSIGHTS} challenges, most important first;`,
+    'return empty lists when the material says nothing about them.',
+  ].join('\n');
+}
+
+function mergePrompt(domain: string): string {
+  return [
+    `The user gives goals and challenges of the company ${domain}, found in separate batches of its meetings, one per line with the ids of the meetings that support it.`,
+    'Merge them into one list of goals and one of challenges: combine items that mean the same thing (keeping the union of their meeting_ids), keep distinct items,',
+    `at most ${MAX_INSIGHTS} of each, most important first. Use only these items and these meeting ids.`,
+  ].join('\n');
+}
+
+/** Greedy packing in order: each batch stays within `room` tokens (a part never exceeds it). */
+export function packIntoBatches<T extends Pick<DigestPart, 'tokens'>>(
+  items: T[],
+  room: number,
+): T[][] {
+  const SEPARATOR_TOKENS = 4;
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    if (current.length > 0 && used + SEPARATOR_TOKENS + item.tokens > room) {
+      batches.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(item);
+    used += item.tokens + SEPARATOR_TOKENS;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+async function mapWithConcurrency<T, R>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}

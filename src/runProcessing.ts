@@ -1,0 +1,74 @@
+import type { Logger } from 'pino';
+import type { Backend } from './backends.ts';
+import type { Config } from './config.ts';
+import { BullMqRunQueue } from './pipeline/bullmqRunQueue.ts';
+import { DeadlineSweeper } from './pipeline/deadlineSweeper.ts';
+import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
+import { InProcessRunQueue } from './pipeline/inProcessRunQueue.ts';
+import { RunExecutor } from './pipeline/runExecutor.ts';
+import type { RunQueue } from './pipeline/runQueue.ts';
+
+export interface RunProcessing {
+  queue: RunQueue;
+  sweeper: DeadlineSweeper;
+  close(): Promise<void>;
+}
+
+export interface RunProcessingDeps {
+  config: Config;
+  backend: Backend;
+  pipeline: EngagementPipeline;
+  logger: Logger;
+  /** Whether this process executes runs (a server with RUN_WORKER=false only enqueues). */
+  work: boolean;
+  onRunEnded?: (outcome: 'complete' | 'error', durationSeconds: number) => void;
+}
+
+/**
+ * How runs get executed: in this process on the embedded backend; through BullMQ on Redis,
+ * where any instance's worker may take a run. Either way a sweeper ends runs whose deadline
+ * passed without an ending, so that no run stays PROCESSING when its process dies.
+ */
+export function startRunProcessing(deps: RunProcessingDeps): RunProcessing {
+  const { config, backend, logger } = deps;
+  const executor = new RunExecutor({
+    store: backend.store,
+    pipeline: deps.pipeline,
+    logger,
+    runTimeoutMs: config.runTimeoutMs,
+    onRunEnded: deps.onRunEnded,
+  });
+  const handle = executor.execute.bind(executor);
+
+  const queue: RunQueue =
+    backend.kind === 'redis' && config.redisUrl
+      ? new BullMqRunQueue({
+          redisUrl: config.redisUrl,
+          keyPrefix: config.kvPrefix,
+          logger,
+          work: deps.work,
+          concurrency: config.runConcurrency,
+          lockDurationMs: config.workerLockMs,
+          handle,
+        })
+      : new InProcessRunQueue(handle, config.runConcurrency, logger);
+
+  const sweeper = new DeadlineSweeper({
+    store: backend.store,
+    logger,
+    runTimeoutMs: config.runTimeoutMs,
+    intervalMs: config.sweepIntervalMs,
+    graceMs: 2_000,
+    onRunEnded: deps.onRunEnded,
+  });
+  sweeper.start();
+
+  return {
+    queue,
+    sweeper,
+    async close() {
+      await sweeper.stop();
+      await queue.close();
+    },
+  };
+}
