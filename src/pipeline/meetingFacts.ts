@@ -22,7 +22,8 @@ export function meetingFacts(domain: string, listed: FathomMeeting[]): MeetingFa
   const byId = new Map<string, FathomMeeting>();
   for (const meeting of listed) {
     if (meeting.calendar_invitees.some((invitee) => inviteeDomain(invitee) === domain)) {
-      byId.set(meeting.recording_id, meeting); // one meeting listed twice counts once
+      // One meeting listed twice counts once.
+      if (!byId.has(meeting.recording_id)) byId.set(meeting.recording_id, meeting);
     }
   }
   const meetings = [...byId.values()].sort(

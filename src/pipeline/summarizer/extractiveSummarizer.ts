@@ -32,7 +32,9 @@ const CHALLENGE_CUES: Array<[RegExp, number]> = [
 
 const MIN_SCORE = 2;
 const MAX_PER_LIST = 8;
-const SIMILARITY = 0.55;
+/** Two sentences say the same thing when their content words mostly coincide. */
+const SAME_JACCARD = 0.5;
+const SAME_OVERLAP = 0.7;
 
 interface Candidate {
   kind: 'goal' | 'challenge';
@@ -43,7 +45,7 @@ interface Candidate {
 }
 
 export class ExtractiveSummarizer implements Summarizer {
-  async summarize({ domain, meetings }: SummaryRequest): Promise<Insights> {
+  async summarize({ domain, meetings }: SummaryRequest, _signal?: AbortSignal): Promise<Insights> {
     const candidates = meetings.flatMap((meeting) => candidatesOf(meeting, domain));
     return {
       goals: rank(candidates.filter((c) => c.kind === 'goal')),
@@ -56,9 +58,11 @@ function candidatesOf(meeting: FathomMeeting, domain: string): Candidate[] {
   const sentences: string[] = [];
   const summary = meeting.default_summary?.markdown_formatted;
   if (summary) {
+    const aboutAnotherCompany = otherCompanyMention(meeting, domain);
     for (const line of summary.split('\n')) {
       const plain = line.replace(/^\s*(#+|[-*•]|\d+\.)\s*/, '').replace(/\*\*|__|`/g, '');
-      if (!/^#/.test(line.trim())) sentences.push(...splitSentences(plain));
+      if (/^#/.test(line.trim())) continue;
+      sentences.push(...splitSentences(plain).filter((s) => !aboutAnotherCompany(s)));
     }
   }
   for (const line of meeting.transcript ?? []) {
@@ -86,11 +90,43 @@ function candidatesOf(meeting: FathomMeeting, domain: string): Candidate[] {
   return found;
 }
 
+/**
+ * In a meeting with several external companies, Fathom's summary speaks of each of them: a
+ * sentence that names another company and not this one is about that other company.
+ */
+function otherCompanyMention(
+  meeting: FathomMeeting,
+  domain: string,
+): (sentence: string) => boolean {
+  const own = companyWord(domain);
+  const others = [
+    ...new Set(
+      meeting.calendar_invitees
+        .filter((invitee) => invitee.is_external !== false)
+        .map((invitee) => inviteeDomain(invitee))
+        .filter((d) => d && d !== domain)
+        .map(companyWord)
+        .filter((word) => word.length >= 3 && word !== own),
+    ),
+  ];
+  if (others.length === 0) return () => false;
+  const mentions = (sentence: string, word: string) =>
+    new RegExp(`\\b${word.replace(/[^a-z0-9]/g, '')}`, 'i').test(sentence);
+  return (sentence) => !mentions(sentence, own) && others.some((w) => mentions(sentence, w));
+}
+
+/** `lumen-retail.com` -> `lumen`: how people name the company in speech. */
+function companyWord(domain: string): string {
+  const labels = domain.split('.');
+  const name = labels.length > 2 ? (labels[labels.length - 2] as string) : (labels[0] as string);
+  return (name.split('-')[0] ?? name).toLowerCase();
+}
+
 /** Groups near-identical sentences, then orders by how many meetings said it, then strength. */
 function rank(candidates: Candidate[]): InsightRecord[] {
   const groups: Array<{ best: Candidate; meetingIds: Set<string>; words: Set<string> }> = [];
   for (const candidate of candidates) {
-    const group = groups.find((g) => jaccard(g.words, candidate.words) >= SIMILARITY);
+    const group = groups.find((g) => saySameThing(g.words, candidate.words));
     if (!group) {
       groups.push({
         best: candidate,
@@ -148,9 +184,11 @@ function contentWords(text: string): Set<string> {
   );
 }
 
-function jaccard(a: Set<string>, b: Set<string>): number {
+function saySameThing(a: Set<string>, b: Set<string>): boolean {
   let shared = 0;
   for (const word of a) if (b.has(word)) shared++;
   const union = a.size + b.size - shared;
-  return union === 0 ? 0 : shared / union;
+  const smaller = Math.min(a.size, b.size);
+  if (union === 0) return false;
+  return shared / union >= SAME_JACCARD || (smaller >= 5 && shared / smaller >= SAME_OVERLAP);
 }

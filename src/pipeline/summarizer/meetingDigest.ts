@@ -27,16 +27,14 @@ export function digestMeeting(
     .filter((invitee) => inviteeDomain(invitee) === domain)
     .map((invitee) => invitee.name || invitee.email)
     .filter(Boolean);
-  const header = [
-    `Meeting ${id}: ${meeting.title || meeting.meeting_title || 'Untitled'} (${date})`,
-    attendees.length > 0 ? `Attendees from ${domain}: ${attendees.join(', ')}` : undefined,
-  ]
-    .filter(Boolean)
-    .join('\n');
+  const title = `Meeting ${id}: ${meeting.title || meeting.meeting_title || 'Untitled'} (${date})`;
+  const attendeeLine =
+    attendees.length > 0 ? `\nAttendees from ${domain}: ${attendees.join(', ')}` : '';
+  const header = (part = '') => `${title}${part}${attendeeLine}`;
 
   const summary = meeting.default_summary?.markdown_formatted?.trim();
   const body = summary ? `Summary:\n${summary}` : `Transcript:\n${transcriptText(meeting)}`;
-  const whole = `${header}\n${body}`;
+  const whole = `${header()}\n${body}`;
   const wholeTokens = counter.count(whole);
   if (wholeTokens <= maxTokens) return [{ meetingId: id, text: whole, tokens: wholeTokens }];
 
@@ -44,7 +42,7 @@ export function digestMeeting(
   const parts: string[][] = [];
   let current: string[] = [];
   let currentTokens = 0;
-  const headerTokens = counter.count(`${header} (part 99 of 99)\n`);
+  const headerTokens = counter.count(`${header(' (part 999 of 999)')}\n`);
   for (const line of lines) {
     const lineTokens = counter.count(`${line}\n`);
     if (current.length > 0 && headerTokens + currentTokens + lineTokens > maxTokens) {
@@ -57,7 +55,7 @@ export function digestMeeting(
   }
   if (current.length > 0) parts.push(current);
   return parts.map((partLines, i) => {
-    const text = `${header} (part ${i + 1} of ${parts.length})\n${partLines.join('\n')}`;
+    const text = `${header(` (part ${i + 1} of ${parts.length})`)}\n${partLines.join('\n')}`;
     return { meetingId: id, text, tokens: counter.count(text) };
   });
 }

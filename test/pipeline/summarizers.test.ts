@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
+import { meetingFacts } from '../../src/pipeline/meetingFacts.ts';
+import { keepCitedInsights } from '../../src/pipeline/summarizer/citedInsights.ts';
+import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSummarizer.ts';
+import { digestMeeting } from '../../src/pipeline/summarizer/meetingDigest.ts';
+import { packIntoBatches } from '../../src/pipeline/summarizer/openAiSummarizer.ts';
+import { TiktokenCounter } from '../../src/pipeline/summarizer/tokenCounter.ts';
+import { buildMeetings } from '../fakes/fathomFixtures.ts';
+
+const demo = z
+  .object({ items: z.array(fathomMeetingSchema) })
+  .parse(
+    JSON.parse(readFileSync(new URL('../../demo/meetings.json', import.meta.url), 'utf8')),
+  ).items;
+const signal = new AbortController().signal;
+
+describe('the extractive summariser', () => {
+  it('quotes goals and challenges from the company, citing every meeting that said them', async () => {
+    const facts = meetingFacts('lumen-retail.com', demo);
+    const result = await new ExtractiveSummarizer().summarize(
+      { domain: 'lumen-retail.com', meetings: facts.meetings },
+      signal,
+    );
+    expect(result.goals.length).toBeGreaterThanOrEqual(3);
+    expect(result.challenges.length).toBeGreaterThanOrEqual(3);
+    const ids = new Set(facts.refs.map((r) => r.id));
+    for (const insight of [...result.goals, ...result.challenges]) {
+      expect(insight.meeting_ids.every((id) => ids.has(id))).toBe(true);
+      expect(insight.text).toMatch(/^[A-Z"'].{20,}[.!]$/);
+    }
+    // The recurring theme is cited from each meeting it came up in, and ranked first.
+    expect(result.challenges[0]?.meeting_ids.length).toBeGreaterThan(1);
+  });
+
+  it('is deterministic', async () => {
+    const meetings = meetingFacts('northwind-logistics.com', demo).meetings;
+    const request = { domain: 'northwind-logistics.com', meetings };
+    const a = await new ExtractiveSummarizer().summarize(request, signal);
+    const b = await new ExtractiveSummarizer().summarize(structuredClone(request), signal);
+    expect(a).toEqual(b);
+  });
+
+  it('does not give one company what a joint meeting said about another', async () => {
+    // The joint workshop's summary has sentences about each company, by name.
+    for (const [domain, other] of [
+      ['lumen-retail.com', /^Quarry\b/],
+      ['quarry-analytics.io', /^Lumen\b/],
+    ] as const) {
+      const { meetings } = meetingFacts(domain, demo);
+      const result = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+      const texts = [...result.goals, ...result.challenges].map((i) => i.text);
+      expect(texts.filter((t) => other.test(t))).toEqual([]);
+    }
+  });
+});
+
+describe('LLM input', () => {
+  const counter = new TiktokenCounter();
+
+  it('splits a meeting too long for one request into parts that each fit and name it', () => {
+    const [meeting] = buildMeetings({
+      companies: [{ domain: 'acme.com', people: [{ name: 'Jane', email: 'jane@acme.com' }] }],
+      meetingsPerCompany: 1,
+      transcriptLinesPerMeeting: 400,
+      withSummary: false,
+    });
+    const parsed = fathomMeetingSchema.parse(meeting);
+    const parts = digestMeeting(parsed, 'acme.com', counter, 500);
+    expect(parts.length).toBeGreaterThan(3);
+    for (const part of parts) {
+      expect(part.tokens).toBeLessThanOrEqual(500);
+      expect(part.text).toMatch(
+        new RegExp(`^Meeting ${parsed.recording_id}: .*\\(part \\d+ of ${parts.length}\\)`),
+      );
+    }
+    // Every transcript line is in some part: nothing is cut off.
+    const all = parts.map((p) => p.text).join('\n');
+    for (const line of parsed.transcript ?? [])
+      expect(all).toContain(line.text.trim().slice(0, 40));
+  });
+
+  it('packs parts into batches that never exceed the room', () => {
+    const items = [120, 300, 80, 500, 20, 20, 490, 1].map((tokens) => ({ tokens }));
+    const batches = packIntoBatches(items, 500);
+    expect(batches.flat()).toEqual(items);
+    for (const batch of batches) {
+      expect(batch.reduce((sum, i) => sum + i.tokens + 4, 0)).toBeLessThanOrEqual(504);
+    }
+  });
+
+  it('keeps only insights that cite meetings of the input', () => {
+    const kept = keepCitedInsights(
+      {
+        goals: [
+          { text: ' Grow  revenue. ', meeting_ids: ['1', '9'] },
+          { text: 'grow revenue', meeting_ids: ['2'] },
+          { text: 'Invented', meeting_ids: ['9'] },
+          { text: '', meeting_ids: ['1'] },
+        ],
+        challenges: [{ text: 'Slow onboarding', meeting_ids: [] }],
+      },
+      new Set(['1', '2']),
+    );
+    expect(kept).toEqual({
+      goals: [{ text: 'Grow revenue.', meeting_ids: ['1', '2'] }],
+      challenges: [],
+    });
+    expect(keepCitedInsights({ nonsense: true }, new Set(['1']))).toEqual({
+      goals: [],
+      challenges: [],
+    });
+  });
+});
