@@ -17,6 +17,7 @@ import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
 import { type RunProcessing, startRunProcessing } from './runProcessing.ts';
 import { EngagementRuns } from './runs/engagementRuns.ts';
 import { buildSchema } from './schema/index.ts';
+import { createLivePageRoute } from './web/livePageRoute.ts';
 
 export interface AppOverrides {
   /** The work behind each run; tests pass a scripted one. */
@@ -77,11 +78,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     [
       createOperationalRoutes({ checkReady: () => backend.store.ping() }),
       createPollingRoutes(config.restBasePath, services, auth),
-      async (req, res, url) => {
-        if (url.pathname !== '/' || req.method !== 'GET') return false;
-        res.writeHead(302, { location: '/graphql' }).end();
-        return true;
-      },
+      createLivePageRoute(),
     ],
     yoga,
     logger,
