@@ -80,6 +80,7 @@ const environmentSchema = z.object({
   ),
   WORKER_LOCK_MS: positiveInt(30_000),
   SWEEP_INTERVAL_MS: positiveInt(5_000),
+  DEMO_STEP_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
     z
@@ -118,6 +119,8 @@ export interface Config {
   runWorker: boolean;
   workerLockMs: number;
   sweepIntervalMs: number;
+  /** Pause before each pipeline step, so that `npm run demo` can be watched step by step. */
+  demoStepDelayMs: number;
   startRateLimitPerMinute: number;
   engagementTtlSeconds: number;
   restBasePath: string;
@@ -160,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     runWorker: e.RUN_WORKER,
     workerLockMs: e.WORKER_LOCK_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    demoStepDelayMs: e.DEMO_STEP_DELAY_MS,
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

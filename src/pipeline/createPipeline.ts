@@ -17,7 +17,11 @@ export interface PipelineDeps {
 
 /** The pipeline the configuration asks for; what is missing ends runs with a clear error. */
 export function createPipeline(config: Config, deps: PipelineDeps): MeetingSummaryPipeline {
-  return new MeetingSummaryPipeline(meetingSource(config, deps), summarizer(config, deps));
+  return new MeetingSummaryPipeline(
+    meetingSource(config, deps),
+    summarizer(config, deps),
+    config.demoStepDelayMs,
+  );
 }
 
 function meetingSource(config: Config, deps: PipelineDeps): Requirement<MeetingSource> {

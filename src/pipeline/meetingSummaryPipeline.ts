@@ -2,6 +2,7 @@ import type { SummaryRecord } from '../kv/runRecord.ts';
 import { type EngagementPipeline, PipelineError, type PipelineRun } from './engagementPipeline.ts';
 import { meetingFacts } from './meetingFacts.ts';
 import type { MeetingSource } from './meetingSource.ts';
+import { sleep } from './sleep.ts';
 import type { Summarizer } from './summarizer/summarizer.ts';
 
 /** A part the pipeline needs, or why it cannot be had (a missing variable, named). */
@@ -15,6 +16,8 @@ export class MeetingSummaryPipeline implements EngagementPipeline {
   constructor(
     private readonly source: Requirement<MeetingSource>,
     private readonly summarizer: Requirement<Summarizer>,
+    /** DEMO_STEP_DELAY_MS: a pause before each step, for demos; 0 in real use. */
+    private readonly stepDelayMs = 0,
   ) {}
 
   async run(run: PipelineRun): Promise<SummaryRecord> {
@@ -25,7 +28,10 @@ export class MeetingSummaryPipeline implements EngagementPipeline {
     const source = (this.source as { value: MeetingSource }).value;
     const summarizer = (this.summarizer as { value: Summarizer }).value;
 
+    const pace = () => (this.stepDelayMs > 0 ? sleep(this.stepDelayMs, run.signal) : undefined);
+    await pace();
     await run.report({ stage: 'fetching_meetings' });
+    await pace();
     const listed = await source.listMeetings(run.domain, run.signal);
     const facts = meetingFacts(run.domain, listed);
     await run.report({ stage: 'fetching_meetings', meetingsFound: facts.meetings.length });
@@ -39,7 +45,9 @@ export class MeetingSummaryPipeline implements EngagementPipeline {
     };
     if (facts.meetings.length === 0) return summary;
 
+    await pace();
     await run.report({ stage: 'summarizing', meetingsFound: facts.meetings.length });
+    await pace();
     const insights = await summarizer.summarize(
       { domain: run.domain, meetings: facts.meetings },
       run.signal,

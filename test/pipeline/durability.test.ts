@@ -50,14 +50,18 @@ async function app(env: Record<string, string>): Promise<TestApp> {
   return server;
 }
 
-function spawnWorker(env: Record<string, string>): ChildProcess {
+/** Starts `npm run worker` as its own process and waits until it says it is working. */
+async function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   cleanups.push(() => {
     child.kill('SIGKILL');
   });
+  let output = '';
+  child.stdout?.on('data', (chunk) => (output += chunk));
+  await expect.poll(() => output, { timeout: 30_000 }).toContain('worker started');
   return child;
 }
 
@@ -71,7 +75,7 @@ describe('a worker killed mid-run (Redis, BullMQ)', () => {
     const { fathom, openai } = await upstreams();
     const env = sharedEnv(fathom.baseUrl, openai.baseUrl, { RUN_TIMEOUT_MS: '20000' });
     const api = await app({ ...env, RUN_WORKER: 'false' });
-    const worker = spawnWorker(env);
+    const worker = await spawnWorker(env);
 
     fathom.enqueue({ kind: 'hang' });
     const run = await api.app.services.runs.start('acme.com');
@@ -90,9 +94,9 @@ describe('a worker killed mid-run (Redis, BullMQ)', () => {
 
   it('has its run ended as ERROR by the deadline sweeper when no worker is left', async () => {
     const { fathom, openai } = await upstreams();
-    const env = sharedEnv(fathom.baseUrl, openai.baseUrl, { RUN_TIMEOUT_MS: '3000' });
+    const env = sharedEnv(fathom.baseUrl, openai.baseUrl, { RUN_TIMEOUT_MS: '5000' });
     const api = await app({ ...env, RUN_WORKER: 'false' });
-    const worker = spawnWorker(env);
+    const worker = await spawnWorker(env);
 
     fathom.setDefault({ kind: 'hang' });
     const run = await api.app.services.runs.start('acme.com');
@@ -101,9 +105,9 @@ describe('a worker killed mid-run (Redis, BullMQ)', () => {
 
     const final = await untilEnded(api, run.run_id);
     expect(final.status).toBe('error');
-    expect(final.error).toMatch(/deadline \(RUN_TIMEOUT_MS=3000 ms\)/);
+    expect(final.error).toMatch(/deadline \(RUN_TIMEOUT_MS=5000 ms\)/);
     const openFor = Date.parse(final.updated_at) - Date.parse(final.created_at);
-    expect(openFor).toBeLessThan(3000 + 30_000);
+    expect(openFor).toBeLessThan(5000 + 30_000);
     expect(await api.app.backend.store.listOverdue(Date.now() + 60_000, 10)).toEqual([]);
   });
 });
