@@ -6,12 +6,14 @@ import { type Backend, createBackend } from './backends.ts';
 import type { Config } from './config.ts';
 import type { AppServices } from './context.ts';
 import { attachGraphQLWebSocket } from './http/graphqlWebSocket.ts';
+import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
 import { createHttpServer } from './http/httpServer.ts';
 import { createOperationalRoutes } from './http/operationalRoutes.ts';
 import { createPollingRoutes } from './http/pollingRoutes.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import { KeySpace } from './kv/keySpace.ts';
 import { createLogger } from './logger.ts';
+import { ServiceMetrics } from './metrics.ts';
 import { createPipeline } from './pipeline/createPipeline.ts';
 import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
 import { type RunProcessing, startRunProcessing } from './runProcessing.ts';
@@ -33,6 +35,7 @@ export interface App {
   readonly services: AppServices;
   readonly logger: Logger;
   readonly processing: RunProcessing;
+  readonly metrics: ServiceMetrics;
   /** Starts listening on the configured host and port; resolves to the base URL. */
   listen(): Promise<string>;
   /** Graceful stop: no new connections, subscriptions ended, runs drained, Redis closed. */
@@ -44,8 +47,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const keys = new KeySpace(config.kvPrefix);
   const backend = createBackend(config, keys, logger);
+  const metrics = new ServiceMetrics();
   const pipeline =
-    overrides.pipeline ?? createPipeline(config, { fathomRateLimiter: backend.fathomRateLimiter });
+    overrides.pipeline ??
+    createPipeline(config, {
+      fathomRateLimiter: backend.fathomRateLimiter,
+      onUpstreamCall: (call) => metrics.upstreamCall(call),
+    });
 
   const processing = startRunProcessing({
     config,
@@ -53,6 +61,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     pipeline,
     logger,
     work: config.runWorker,
+    onRunEnded: (outcome, seconds) => metrics.runEnded(outcome, seconds),
   });
   const runs = new EngagementRuns({
     store: backend.store,
@@ -60,6 +69,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     keys,
     queue: processing.queue,
     runTimeoutMs: config.runTimeoutMs,
+    onRunStarted: () => metrics.runStarted(),
+    onWatchChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
   });
   const services: AppServices = {
     runs,
@@ -73,17 +84,22 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     auth,
     logger,
     introspection: config.introspection,
+    plugins: hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
   });
   const server = createHttpServer(
     [
-      createOperationalRoutes({ checkReady: () => backend.store.ping() }),
+      createOperationalRoutes({ checkReady: () => backend.store.ping(), metrics, auth }),
+      bodyLimitRoute(yoga.graphqlEndpoint, config.maxBodyBytes),
       createPollingRoutes(config.restBasePath, services, auth),
       createLivePageRoute(),
     ],
     yoga,
     logger,
   );
-  const webSocket = attachGraphQLWebSocket(server, yoga, auth);
+  const webSocket = attachGraphQLWebSocket(server, yoga, auth, {
+    ...config.webSocket,
+    maxPayloadBytes: config.maxBodyBytes,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -94,6 +110,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     services,
     logger,
     processing,
+    metrics,
     listen() {
       return new Promise((resolve, reject) => {
         server.once('error', reject);

@@ -80,6 +80,11 @@ const environmentSchema = z.object({
   ),
   WORKER_LOCK_MS: positiveInt(30_000),
   SWEEP_INTERVAL_MS: positiveInt(5_000),
+  MAX_BODY_BYTES: positiveInt(100 * 1024),
+  GRAPHQL_MAX_DEPTH: positiveInt(10),
+  WS_MAX_CONNECTIONS: positiveInt(15_000),
+  WS_MAX_CONNECTIONS_PER_CLIENT: positiveInt(2_000),
+  WS_KEEPALIVE_MS: positiveInt(12_000),
   DEMO_STEP_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
@@ -119,6 +124,10 @@ export interface Config {
   runWorker: boolean;
   workerLockMs: number;
   sweepIntervalMs: number;
+  maxBodyBytes: number;
+  /** Deepest selection a query may have (introspection excepted). */
+  graphqlMaxDepth: number;
+  webSocket: { maxConnections: number; maxConnectionsPerClient: number; keepAliveMs: number };
   /** Pause before each pipeline step, so that `npm run demo` can be watched step by step. */
   demoStepDelayMs: number;
   startRateLimitPerMinute: number;
@@ -164,6 +173,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     workerLockMs: e.WORKER_LOCK_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     demoStepDelayMs: e.DEMO_STEP_DELAY_MS,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    graphqlMaxDepth: e.GRAPHQL_MAX_DEPTH,
+    webSocket: {
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      maxConnectionsPerClient: e.WS_MAX_CONNECTIONS_PER_CLIENT,
+      keepAliveMs: e.WS_KEEPALIVE_MS,
+    },
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

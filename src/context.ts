@@ -1,4 +1,5 @@
 import type { Principal } from './auth.ts';
+import type { SubscriptionTransport } from './metrics.ts';
 import type { EngagementRuns } from './runs/engagementRuns.ts';
 
 /** Services every resolver gets, built once in the composition root. */
@@ -11,4 +12,6 @@ export interface AppServices {
 /** The GraphQL context of one operation: the services plus who is asking. */
 export interface GraphQLContext extends AppServices {
   principal: Principal;
+  /** How this operation arrived, for the open-subscriptions gauge. */
+  transport: SubscriptionTransport;
 }

@@ -30,12 +30,38 @@ export function attachGraphQLWebSocket(
   server: Server,
   yoga: EngagementYoga,
   auth: Authenticator,
-  options: { keepAliveMs?: number; maxPayloadBytes?: number } = {},
+  options: {
+    keepAliveMs: number;
+    maxPayloadBytes: number;
+    maxConnections: number;
+    maxConnectionsPerClient: number;
+  },
 ): WebSocketTransport {
+  const perClient = new Map<string, number>();
   const wss = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
-    maxPayload: options.maxPayloadBytes ?? 100 * 1024,
+    maxPayload: options.maxPayloadBytes,
+    // Refused at the upgrade, before any socket state is held: 503 and the client retries later.
+    verifyClient: (info, accept) => {
+      const address = info.req.socket.remoteAddress ?? 'unknown';
+      if (wss.clients.size >= options.maxConnections) {
+        accept(false, 503, 'Too many WebSocket connections');
+      } else if ((perClient.get(address) ?? 0) >= options.maxConnectionsPerClient) {
+        accept(false, 429, 'Too many WebSocket connections from this client');
+      } else {
+        accept(true);
+      }
+    },
+  });
+  wss.on('connection', (socket, request) => {
+    const address = request.socket.remoteAddress ?? 'unknown';
+    perClient.set(address, (perClient.get(address) ?? 0) + 1);
+    socket.once('close', () => {
+      const left = (perClient.get(address) ?? 1) - 1;
+      if (left <= 0) perClient.delete(address);
+      else perClient.set(address, left);
+    });
   });
 
   const disposable = useServer<Record<string, unknown>, Extra>(
@@ -62,12 +88,16 @@ export function attachGraphQLWebSocket(
           params: payload,
         });
         let document: DocumentNode;
+        let errors: readonly GraphQLError[];
         try {
           document = parse(payload.query);
+          errors = validate(schema, document);
         } catch (error) {
+          // Syntax errors and limits that throw (graphql-armor) go back to the client.
           if (error instanceof GraphQLError) return [error];
           throw error;
         }
+        if (errors.length > 0) return [...errors];
         const args: EnvelopedArgs = {
           schema,
           operationName: payload.operationName,
@@ -76,15 +106,13 @@ export function attachGraphQLWebSocket(
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
         return args;
       },
       execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
       subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
     },
     wss,
-    options.keepAliveMs ?? 12_000,
+    options.keepAliveMs,
   );
 
   return {

@@ -1,13 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendJson } from './jsonHttp.ts';
+import type { Authenticator } from '../auth.ts';
+import { AppError } from '../errors.ts';
+import type { ServiceMetrics } from '../metrics.ts';
+import { withTimeout } from '../timing.ts';
+import { sendError, sendJson } from './jsonHttp.ts';
 
 export interface OperationalDeps {
   /** Resolves when every dependency answers (Redis, when configured). */
   checkReady(): Promise<void>;
+  metrics: ServiceMetrics;
+  auth: Authenticator;
   readyTimeoutMs?: number;
 }
 
-/** `/healthz` (the process is up) and `/readyz` (its dependencies answer). */
+/**
+ * `/healthz` (the process is up) and `/readyz` (its dependencies answer), open to all;
+ * `/metrics` (Prometheus text), which needs the bearer token when auth is on.
+ */
 export function createOperationalRoutes(deps: OperationalDeps) {
   const timeoutMs = deps.readyTimeoutMs ?? 1000;
   return async function handleOperational(
@@ -18,6 +27,19 @@ export function createOperationalRoutes(deps: OperationalDeps) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (url.pathname === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
+      return true;
+    }
+    if (url.pathname === '/metrics') {
+      try {
+        await deps.auth.authenticate(req.headers.authorization, req.socket.remoteAddress);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        sendError(res, error);
+        return true;
+      }
+      const body = await deps.metrics.render();
+      res.writeHead(200, { 'content-type': deps.metrics.contentType, 'cache-control': 'no-store' });
+      res.end(body);
       return true;
     }
     if (url.pathname === '/readyz') {
@@ -31,12 +53,4 @@ export function createOperationalRoutes(deps: OperationalDeps) {
     }
     return false;
   };
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

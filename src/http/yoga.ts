@@ -50,7 +50,12 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
           initial.request.headers.get('authorization'),
           initial.req?.socket.remoteAddress,
         ));
-      return { ...services, principal };
+      const transport = initial.principal
+        ? 'websocket'
+        : initial.request.headers.get('accept')?.includes('text/event-stream')
+          ? 'sse'
+          : 'http';
+      return { ...services, principal, transport };
     },
   });
 }

@@ -1,5 +1,6 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { withTimeout } from '../timing.ts';
 import type { RunJob, RunQueue } from './runQueue.ts';
 
 export interface BullMqRunQueueOptions {
@@ -27,8 +28,10 @@ export class BullMqRunQueue implements RunQueue {
   private readonly queue: Queue<RunJob>;
   private readonly worker: Worker<RunJob> | undefined;
   private readonly shutdown = new AbortController();
+  private readonly logger: Logger;
 
   constructor(options: BullMqRunQueueOptions) {
+    this.logger = options.logger;
     const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
     const prefix = `${options.keyPrefix}bull`;
     this.queue = new Queue<RunJob>(QUEUE_NAME, { connection, prefix });
@@ -66,7 +69,12 @@ export class BullMqRunQueue implements RunQueue {
   async close(): Promise<void> {
     // Interrupt running jobs: their runs stay open, to be retried or swept.
     this.shutdown.abort(new Error('shutting down'));
-    await this.worker?.close();
-    await this.queue.close();
+    // Interrupted jobs settle at once; a worker whose Redis went away may not, so do not
+    // let it hold the shutdown: force it closed (its jobs' locks lapse and they are retried).
+    const closing = Promise.all([this.worker?.close(), this.queue.close()]);
+    await withTimeout(closing, 5_000, 'run queue close').catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'run queue did not close in time; forcing it');
+      void this.worker?.close(true).catch(() => {});
+    });
   }
 }

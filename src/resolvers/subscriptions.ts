@@ -11,8 +11,12 @@ builder.subscriptionFields((t) => ({
       "First the run's current state, then every new state as it is written, in order,\n" +
       'each with a higher version; completes right after a COMPLETE or ERROR state.',
     args: { domain: t.arg.string({ required: true }), runId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, { runs }) =>
-      runs.watch(parseInput(domainInput, args.domain), parseInput(runIdInput, args.runId)),
+    subscribe: (_root, args, { runs, transport }) =>
+      runs.watch(
+        parseInput(domainInput, args.domain),
+        parseInput(runIdInput, args.runId),
+        transport,
+      ),
     resolve: (message: RunChannelMessage) => {
       if (isDeletedNotice(message)) {
         throw notFound(`Run ${message.run_id} of ${message.domain} was deleted.`);

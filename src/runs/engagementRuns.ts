@@ -8,6 +8,7 @@ import {
   type RunChannelMessage,
   type RunRecord,
 } from '../kv/runRecord.ts';
+import type { SubscriptionTransport } from '../metrics.ts';
 import type { RunQueue } from '../pipeline/runQueue.ts';
 import type { RunEventBus } from '../pubsub/runEventBus.ts';
 import { newRun } from './runTransitions.ts';
@@ -23,7 +24,8 @@ export interface EngagementRunsDeps {
   now?: () => Date;
   newRunId?: () => string;
   /** Told when a watch opens and closes, for the open-subscriptions gauge. */
-  onWatchChange?: (delta: 1 | -1) => void;
+  onWatchChange?: (transport: SubscriptionTransport, delta: 1 | -1) => void;
+  onRunStarted?: () => void;
 }
 
 /**
@@ -45,6 +47,7 @@ export class EngagementRuns {
     const record = newRun(domain, this.newRunId(), this.now(), this.deps.runTimeoutMs);
     const result = await this.deps.store.write(record);
     if (!result.ok) throw new Error(`could not create run ${record.run_id}: ${result.reason}`);
+    this.deps.onRunStarted?.();
     await this.deps.queue.enqueue({ domain, runId: record.run_id });
     return record;
   }
@@ -89,7 +92,11 @@ export class EngagementRuns {
    * A deletion of the run is delivered as its notice, and ends the stream too.
    * Rejects with NOT_FOUND when the run does not exist.
    */
-  async watch(domain: string, runId: string): Promise<AsyncIterableIterator<RunChannelMessage>> {
+  async watch(
+    domain: string,
+    runId: string,
+    transport: SubscriptionTransport = 'http',
+  ): Promise<AsyncIterableIterator<RunChannelMessage>> {
     const { events, store, keys } = this.deps;
     let lastVersion = 0;
     let stream: RunUpdateStream<RunChannelMessage> | null = null;
@@ -117,9 +124,9 @@ export class EngagementRuns {
     const release = () => {
       if (stream) this.openStreams.delete(stream);
       events.unsubscribe(subscriptionId);
-      this.deps.onWatchChange?.(-1);
+      this.deps.onWatchChange?.(transport, -1);
     };
-    this.deps.onWatchChange?.(1);
+    this.deps.onWatchChange?.(transport, 1);
 
     let snapshot: RunRecord | null;
     try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RedisScript } from '../../kv/redisScript.ts';
-import { sleep } from '../sleep.ts';
+import { sleep } from '../../timing.ts';
 
 /**
  * Paces calls to an upstream across every instance of the deployment: at most `limit`

@@ -1,0 +1,126 @@
+// Starts an engagement summary run and prints its live states with urql (@urql/core): the
+// mutation over HTTP (fetchExchange), the subscription over WebSocket (subscriptionExchange
+// forwarding to graphql-ws). Exit code 0 when the run completed, 1 when it ended in ERROR or
+// anything failed.
+//
+//   [ENGAGEMENT_TOKEN=…] npx tsx examples/urqlClient.ts <website> [serverUrl]
+//   (serverUrl defaults to http://127.0.0.1:4000; the token is needed when the server has auth on)
+import { Client, CombinedError, fetchExchange, subscriptionExchange } from '@urql/core';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import {
+  EngagementUpdatedDocument,
+  type RunFieldsFragment,
+  StartEngagementSummaryDocument,
+} from '../src/generated/graphql.ts';
+
+const [website, serverUrl = 'http://127.0.0.1:4000'] = process.argv.slice(2);
+if (!website) {
+  console.error('usage: npx tsx examples/urqlClient.ts <website> [serverUrl]');
+  process.exit(1);
+}
+const httpUrl = `${serverUrl.replace(/\/+$/, '')}/graphql`;
+const token = process.env.ENGAGEMENT_TOKEN;
+const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+
+// Node 20 has no global WebSocket, so graphql-ws is given the `ws` package. The token goes in
+// the connection_init payload; the server closes the socket with 4401/4403 when it is wrong.
+const wsClient = createClient({
+  url: httpUrl.replace(/^http/, 'ws'),
+  webSocketImpl: WebSocket,
+  connectionParams: auth,
+  retryAttempts: 0, // a CLI fails fast; a long-lived UI would keep the default retries
+});
+
+// No cacheExchange: every result is printed as it arrives. Subscriptions are handed to
+// graphql-ws, everything else (our mutation) goes over HTTP with the bearer token.
+const client = new Client({
+  url: httpUrl,
+  fetchOptions: { headers: auth },
+  exchanges: [
+    subscriptionExchange({
+      forwardSubscription: (request) => ({
+        subscribe: (sink) => ({
+          unsubscribe: wsClient.subscribe({ ...request, query: request.query ?? '' }, sink),
+        }),
+      }),
+    }),
+    fetchExchange,
+  ],
+});
+
+/** `v3 FETCHING_MEETINGS meetings=4`: the stage while processing, else the final status. */
+function printState(run: RunFieldsFragment): void {
+  const step = run.status === 'PROCESSING' ? run.progress.stage : run.status;
+  const found = run.progress.meetingsFound;
+  console.log(`v${run.version} ${step}${found === null ? '' : ` meetings=${found}`}`);
+}
+
+/** Counts, then each goal and challenge with the ids of the meetings it cites. */
+function printSummary({ summary }: RunFieldsFragment): void {
+  if (!summary) return;
+  console.log(`${summary.meetingsCount} meetings, ${summary.people.length} people`);
+  const cited = (ids: string[]) => `[${ids.join(', ')}]`;
+  for (const goal of summary.goals) console.log(`goal: ${goal.text} ${cited(goal.meetingIds)}`);
+  for (const c of summary.challenges) console.log(`challenge: ${c.text} ${cited(c.meetingIds)}`);
+}
+
+/** GraphQL errors carry `extensions.code` (BAD_USER_INPUT, UNAUTHENTICATED, …); print it. */
+function printError(error: unknown): void {
+  if (error instanceof CombinedError && error.graphQLErrors.length > 0) {
+    for (const { message, extensions } of error.graphQLErrors) {
+      console.error(`error: ${message} (${extensions.code ?? 'no code'})`);
+    }
+  } else {
+    // A network error: fetch failed (server down), or graphql-ws passed on the socket's
+    // CloseEvent, which is not an Error (code 4401/4403: refused token; 1006: connection lost).
+    const inner: unknown = error instanceof CombinedError ? error.networkError : error;
+    if (inner instanceof Error) {
+      console.error(`error: ${inner.message}${inner.cause ? ` (${String(inner.cause)})` : ''}`);
+    } else {
+      const code = (inner as { code?: number } | undefined)?.code;
+      console.error(code ? `error: the socket closed (code ${code})` : `error: ${String(inner)}`);
+    }
+  }
+}
+
+/** Starts the run, then resolves with its final state (COMPLETE or ERROR). */
+async function startAndWatch(website: string): Promise<RunFieldsFragment> {
+  // urql never throws for a failed operation: the result carries `error` (a CombinedError).
+  const started = await client
+    .mutation(StartEngagementSummaryDocument, { domain: website })
+    .toPromise();
+  if (started.error || !started.data) throw started.error ?? new Error('no data returned');
+  const { domain, runId, run: first } = started.data.startEngagementSummary;
+  console.log(`run ${runId} for ${domain}`);
+  printState(first); // the mutation already returns the run's first state (v1 QUEUED)
+
+  // The server sends the current state, then each new state, and completes right after
+  // COMPLETE or ERROR; so a terminal state is the end. Versions only grow: skip repeats.
+  return new Promise((resolve, reject) => {
+    let last = first;
+    client
+      .subscription(EngagementUpdatedDocument, { domain, runId })
+      .subscribe(({ data, error }) => {
+        if (error) return reject(error);
+        const run = data?.engagementUpdated;
+        if (!run || run.version <= last.version) return;
+        last = run;
+        printState(run);
+        if (run.status !== 'PROCESSING') resolve(run);
+      });
+  });
+}
+
+try {
+  const run = await startAndWatch(website);
+  if (run.status === 'COMPLETE') printSummary(run);
+  else console.error(`run failed: ${run.error}`);
+  process.exitCode = run.status === 'COMPLETE' ? 0 : 1;
+} catch (error) {
+  printError(error);
+  process.exitCode = 1;
+} finally {
+  // urql's Client holds nothing open; closing the socket lets the process exit by itself.
+  await wsClient.dispose();
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import type { Plugin } from 'graphql-yoga';
+import { sendJson } from './jsonHttp.ts';
+
+/**
+ * Limits that keep one client from hurting the service: query shape limits
+ * (graphql-armor: depth, aliases, cost, tokens, directives), CSRF prevention for browser
+ * requests, and a bound on request bodies.
+ */
+export const GRAPHQL_LIMITS = {
+  maxAliases: 15,
+  maxCost: 5000,
+  maxTokens: 1500,
+  maxDirectives: 50,
+} as const;
+
+export function hardeningPlugins(options: { maxDepth: number }): Plugin[] {
+  return [
+    EnvelopArmorPlugin({
+      maxDepth: { n: options.maxDepth, ignoreIntrospection: true },
+      maxAliases: { n: GRAPHQL_LIMITS.maxAliases },
+      costLimit: { maxCost: GRAPHQL_LIMITS.maxCost },
+      maxTokens: { n: GRAPHQL_LIMITS.maxTokens },
+      maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives },
+    }) as Plugin,
+    // A browser can send a "simple" cross-site request (a GET, or a form POST) without a
+    // preflight; GraphQL over such requests needs this header, which only scripts can add.
+    useCSRFPrevention({
+      requestHeaders: [
+        'x-graphql-yoga-csrf',
+        'apollo-require-preflight',
+        'x-apollo-operation-name',
+      ],
+    }) as Plugin,
+  ];
+}
+
+/**
+ * Refuses a GraphQL request body larger than `limitBytes` (413) before it is read, and one
+ * of unknown length (411), since its size could not be bounded without reading it.
+ */
+export function bodyLimitRoute(path: string, limitBytes: number) {
+  return async function limitBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<boolean> {
+    if (url.pathname !== path || req.method !== 'POST') return false;
+    const length = req.headers['content-length'];
+    if (length === undefined) {
+      sendJson(res, 411, { errors: [{ message: 'A Content-Length header is required.' }] });
+      return true;
+    }
+    if (Number(length) > limitBytes) {
+      sendJson(res, 413, {
+        errors: [{ message: `The request body is larger than ${limitBytes} bytes.` }],
+      });
+      return true;
+    }
+    return false;
+  };
+}
