@@ -72,6 +72,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     onRunStarted: () => metrics.runStarted(),
     onWatchChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
   });
+  backend.onEventsReconnected(() => {
+    logger.info('pub/sub reconnected; catching open subscriptions up');
+    runs.resyncWatches().catch((error: unknown) => logger.warn({ err: error }, 'resync failed'));
+  });
   const services: AppServices = {
     runs,
     admitStart: (principal) => backend.startLimiter.admit(principal),

@@ -29,6 +29,8 @@ export interface Backend {
   fathomRateLimiter: UpstreamRateLimiter;
   /** The command connection, for components that keep their own keys (Redis mode only). */
   redis?: Redis;
+  /** Calls `listener` each time the pub/sub connection is back after a drop. */
+  onEventsReconnected(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       events,
       startLimiter: new MemoryStartRateLimiter(config.startRateLimitPerMinute),
       fathomRateLimiter: new MemoryRateLimiter(fathomLimits),
+      onEventsReconnected: () => {},
       close: () => store.close(),
     };
   }
@@ -57,6 +60,13 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
   }
   // RedisPubSub only subscribes here: records are published by the write script itself.
   const events = new RedisPubSub({ publisher: redis, subscriber });
+  // ioredis resubscribes by itself after a reconnect; what was published meanwhile is lost.
+  const reconnectListeners: Array<() => void> = [];
+  let readyBefore = false;
+  subscriber.on('ready', () => {
+    if (readyBefore) for (const listener of reconnectListeners) listener();
+    readyBefore = true;
+  });
   return {
     kind: 'redis',
     store: new RedisEngagementStore(redis, keys, config.engagementTtlSeconds),
@@ -68,6 +78,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
     ),
     fathomRateLimiter: new RedisRateLimiter(redis, keys.scoped('rate-limit:fathom:'), fathomLimits),
     redis,
+    onEventsReconnected: (listener) => reconnectListeners.push(listener),
     async close() {
       await Promise.allSettled([subscriber.quit(), redis.quit()]);
     },

@@ -19,7 +19,7 @@ builder.subscriptionFields((t) => ({
       ),
     resolve: (message: RunChannelMessage) => {
       if (isDeletedNotice(message)) {
-        throw notFound(`Run ${message.run_id} of ${message.domain} was deleted.`);
+        throw notFound(`Run ${message.run_id} of ${message.domain} no longer exists.`);
       }
       return message;
     },

@@ -35,7 +35,8 @@ export interface EngagementRunsDeps {
 export class EngagementRuns {
   private readonly now: () => Date;
   private readonly newRunId: () => string;
-  private readonly openStreams = new Set<RunUpdateStream<RunChannelMessage>>();
+  /** Open watches, each with how to catch it up from the store. */
+  private readonly openStreams = new Map<RunUpdateStream<RunChannelMessage>, () => Promise<void>>();
 
   constructor(private readonly deps: EngagementRunsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -82,7 +83,16 @@ export class EngagementRuns {
    * shutdown), releasing their pub/sub subscriptions while the connection is still up.
    */
   endAllWatches(reason: string): void {
-    for (const stream of [...this.openStreams]) stream.fail(new Error(reason));
+    for (const stream of [...this.openStreams.keys()]) stream.fail(new Error(reason));
+  }
+
+  /**
+   * Catches every open watch up from the store. Called when the pub/sub connection comes
+   * back after a drop, since anything published while it was down never arrived: a watch
+   * gets the run's latest state (if newer), or ends when the run no longer exists.
+   */
+  async resyncWatches(): Promise<void> {
+    await Promise.allSettled([...this.openStreams.values()].map((resync) => resync()));
   }
 
   /**
@@ -141,7 +151,10 @@ export class EngagementRuns {
     }
 
     stream = new RunUpdateStream<RunChannelMessage>(release);
-    this.openStreams.add(stream);
+    this.openStreams.set(stream, async () => {
+      const current = await store.get(domain, runId);
+      deliver(current ?? { deleted: true, domain, run_id: runId });
+    });
     deliver(snapshot);
     for (const message of early.splice(0)) deliver(message);
     return stream;

@@ -22,8 +22,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startRedisServer(): Promise<RedisServerHandle> {
+/**
+ * `persistDir`: keep data in an append-only file there, so that a restart brings the data
+ * back (a production Redis); without it a restart comes back empty.
+ */
+export async function startRedisServer(
+  options: { persistDir?: string } = {},
+): Promise<RedisServerHandle> {
   const port = await freePort();
+  const launch = (p: number) => launchRedis(p, options.persistDir);
   let child = await launch(port);
   const handle: RedisServerHandle = {
     url: `redis://127.0.0.1:${port}`,
@@ -40,7 +47,10 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
   return handle;
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+async function launchRedis(port: number, persistDir?: string): Promise<ChildProcess> {
+  const persistence = persistDir
+    ? ['--dir', persistDir, '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--appendonly', 'no'];
   const child = spawn(
     'redis-server',
     [
@@ -50,8 +60,7 @@ async function launch(port: number): Promise<ChildProcess> {
       '127.0.0.1',
       '--save',
       '',
-      '--appendonly',
-      'no',
+      ...persistence,
       '--maxclients',
       '20000',
     ],
@@ -98,6 +107,7 @@ function terminate(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.removeAllListeners('exit');
     child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    // SIGTERM: a persistent Redis flushes its append-only file, as on a real restart.
+    child.kill('SIGTERM');
   });
 }

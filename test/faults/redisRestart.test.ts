@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/kv/runRecord.ts';
+import { ENGAGEMENT_UPDATED, subscribe } from '../support/graphqlClients.ts';
+import { startRedisServer } from '../support/redisServer.ts';
+import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+import { startTestApp } from '../support/testApp.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+type Event = { engagementUpdated: { version: number; status: string } };
+
+describe('Redis restarted mid-run', () => {
+  it('goes unready and back, and running subscriptions resume to the final state', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'engagement-redis-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const redis = await startRedisServer({ persistDir: dir });
+    cleanups.push(() => redis.stop());
+    const pipeline = new ScriptedPipeline();
+    const server = await startTestApp('redis', { REDIS_URL: redis.url }, { pipeline });
+    cleanups.push(() => server.close());
+
+    const run = await server.app.services.runs.start('acme.com');
+    const controller = await pipeline.started(run.run_id);
+    const subs = (['ws', 'sse'] as const).map((transport) =>
+      subscribe<Event>({ transport, ...server }, ENGAGEMENT_UPDATED, {
+        domain: 'acme.com',
+        runId: run.run_id,
+      }),
+    );
+    cleanups.push(...subs.map((s) => () => s.dispose()));
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    await controller.report({ stage: 'fetching_meetings' });
+    await Promise.all(subs.map((s) => s.waitFor(2)));
+
+    await redis.stop();
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+    // The pipeline goes on while Redis is away: its writes wait for the connection.
+    const reported = controller.report({ stage: 'summarizing', meetingsFound: 2 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await redis.restart();
+    await expect
+      .poll(async () => (await fetch(`${server.url}/readyz`)).status, { timeout: 15_000 })
+      .toBe(200);
+    await reported;
+    controller.finish(sampleSummary());
+
+    for (const sub of subs) {
+      expect(await sub.ended).toBe('complete');
+      const versions = sub.events.map((e) => e.engagementUpdated.version);
+      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      expect(sub.events.at(-1)?.engagementUpdated.status).toBe('COMPLETE');
+    }
+    expect(await server.app.backend.store.listOverdue(Date.now() + 3_600_000, 10)).toEqual([]);
+
+    // And the service keeps working: a new run goes through the queue to the end.
+    const next = await server.app.services.runs.start('acme.com');
+    (await pipeline.started(next.run_id)).finish(sampleSummary());
+    const states: RunRecord[] = [];
+    for await (const message of await server.app.services.runs.watch('acme.com', next.run_id)) {
+      states.push(message as RunRecord);
+    }
+    expect(states.at(-1)?.status).toBe('complete');
+  }, 60_000);
+});
+
+describe('the pub/sub connection dropped alone', () => {
+  it('catches open subscriptions up with what was written while it was away', async () => {
+    const redis = await startRedisServer();
+    cleanups.push(() => redis.stop());
+    const pipeline = new ScriptedPipeline();
+    const server = await startTestApp('redis', { REDIS_URL: redis.url }, { pipeline });
+    cleanups.push(() => server.close());
+    const run = await server.app.services.runs.start('acme.com');
+    const controller = await pipeline.started(run.run_id);
+    const sub = subscribe<Event>({ transport: 'ws', ...server }, ENGAGEMENT_UPDATED, {
+      domain: 'acme.com',
+      runId: run.run_id,
+    });
+    cleanups.push(() => sub.dispose());
+    await sub.waitFor(1);
+
+    // The run ends while the subscriber connection is down: its notification is lost.
+    await server.app.backend.redis?.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    controller.finish(sampleSummary());
+    expect(await sub.ended).toBe('complete');
+    expect(sub.events.at(-1)?.engagementUpdated.status).toBe('COMPLETE');
+  });
+});
