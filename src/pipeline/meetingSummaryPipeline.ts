@@ -1,8 +1,8 @@
 import type { SummaryRecord } from '../kv/runRecord.ts';
+import { sleep } from '../timing.ts';
 import { type EngagementPipeline, PipelineError, type PipelineRun } from './engagementPipeline.ts';
 import { meetingFacts } from './meetingFacts.ts';
 import type { MeetingSource } from './meetingSource.ts';
-import { sleep } from '../timing.ts';
 import type { Summarizer } from './summarizer/summarizer.ts';
 
 /** A part the pipeline needs, or why it cannot be had (a missing variable, named). */

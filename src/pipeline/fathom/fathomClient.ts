@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { PipelineError } from '../engagementPipeline.ts';
 import { sleep } from '../../timing.ts';
+import { PipelineError } from '../engagementPipeline.ts';
 import type { UpstreamCallObserver } from '../upstreamCall.ts';
 import {
   type FathomMeeting,
