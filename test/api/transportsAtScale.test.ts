@@ -10,8 +10,12 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((s) => s.close()));
 });
 
-async function start(pipeline: ScriptedPipeline, kvPrefix: string) {
-  const server = await startTestApp('redis', { KV_PREFIX: kvPrefix }, { pipeline });
+async function start(
+  pipeline: ScriptedPipeline,
+  kvPrefix: string,
+  env: Record<string, string> = {},
+) {
+  const server = await startTestApp('redis', { KV_PREFIX: kvPrefix, ...env }, { pipeline });
   started.push(server);
   return server;
 }
@@ -68,7 +72,8 @@ describe('subscriptions over the real transports on Redis', () => {
     const kvPrefix = uniquePrefix();
     const pipelineA = new ScriptedPipeline();
     const a = await start(pipelineA, kvPrefix);
-    const b = await start(new ScriptedPipeline(), kvPrefix);
+    // B only serves: the queued run must be worked by A, whose pipeline the test steers.
+    const b = await start(new ScriptedPipeline(), kvPrefix, { RUN_WORKER: 'false' });
 
     const runId = await startRun(a, 'acme.com');
     const run = await pipelineA.started(runId);

@@ -1,0 +1,264 @@
+import type { RunFieldsFragment } from '../../generated/graphql.ts';
+import { el, safeHref } from './dom.ts';
+import { formatDate, formatDateTime, plural } from './format.ts';
+
+/**
+ * The finished summary, laid out for presenting to a customer-facing team: the counts at a
+ * glance, then what the company wants and what is in its way (each finding naming the
+ * meetings it came from, so it can be checked), then the meetings and the people.
+ */
+
+type Summary = NonNullable<RunFieldsFragment['summary']>;
+type Meeting = Summary['meetings'][number];
+type Insight = Summary['goals'][number];
+
+function meetingLink(meeting: Meeting, attributes: Record<string, string>): HTMLElement {
+  const href = safeHref(meeting.url);
+  const text = meeting.title || 'Untitled meeting';
+  return href
+    ? el('a', { ...attributes, href, target: '_blank', rel: 'noopener noreferrer' }, text)
+    : el('span', attributes, text);
+}
+
+function citationChips(insight: Insight, meetingsById: Map<string, Meeting>): HTMLElement {
+  const list = el('ul', { class: 'chips', 'aria-label': 'Mentioned in' });
+  for (const id of insight.meetingIds) {
+    const meeting = meetingsById.get(id);
+    // A citation the meetings list does not hold still says which meeting it meant.
+    const chip = meeting
+      ? meetingLink(meeting, {
+          class: 'chip',
+          'data-testid': 'citation',
+          'data-meeting-id': id,
+          title: `${meeting.title} · ${formatDate(meeting.startedAt)}`,
+        })
+      : el(
+          'span',
+          { class: 'chip', 'data-testid': 'citation', 'data-meeting-id': id },
+          `Meeting ${id}`,
+        );
+    list.appendChild(el('li', {}, chip));
+  }
+  return list;
+}
+
+function insightSection(
+  kind: 'goals' | 'challenges',
+  insights: readonly Insight[],
+  meetingsById: Map<string, Meeting>,
+): HTMLElement {
+  const title = kind === 'goals' ? 'Goals' : 'Challenges';
+  const lead =
+    kind === 'goals' ? 'What the company wants to achieve.' : 'What stands in its way today.';
+  const headingId = `${kind}-title`;
+  const body =
+    insights.length === 0
+      ? el('p', { class: 'muted' }, `No ${kind} were stated in these meetings.`)
+      : el(
+          'ul',
+          { class: 'insights' },
+          ...insights.map((insight) =>
+            el(
+              'li',
+              { class: 'insight', 'data-testid': kind === 'goals' ? 'goal' : 'challenge' },
+              el('p', { class: 'insight-text' }, insight.text),
+              citationChips(insight, meetingsById),
+            ),
+          ),
+        );
+  return el(
+    'section',
+    { class: `card insight-card ${kind}`, 'aria-labelledby': headingId, 'data-testid': kind },
+    el(
+      'div',
+      { class: 'section-head' },
+      el('span', { class: `section-icon icon-${kind}`, 'aria-hidden': 'true' }),
+      el('div', {}, el('h3', { id: headingId }, title), el('p', { class: 'muted small' }, lead)),
+      el('span', { class: 'count-pill' }, String(insights.length)),
+    ),
+    body,
+  );
+}
+
+function meetingsSection(meetings: readonly Meeting[]): HTMLElement {
+  return el(
+    'section',
+    { class: 'card', 'aria-labelledby': 'meetings-title', 'data-testid': 'meetings' },
+    el(
+      'div',
+      { class: 'section-head' },
+      el('span', { class: 'section-icon icon-meetings', 'aria-hidden': 'true' }),
+      el(
+        'div',
+        {},
+        el('h3', { id: 'meetings-title' }, 'Meetings'),
+        el('p', { class: 'muted small' }, 'Recorded meetings the company took part in.'),
+      ),
+      el('span', { class: 'count-pill' }, String(meetings.length)),
+    ),
+    el(
+      'ol',
+      { class: 'meetings' },
+      ...meetings.map((meeting) =>
+        el(
+          'li',
+          { class: 'meeting', 'data-testid': 'meeting', 'data-meeting-id': meeting.id },
+          el(
+            'time',
+            { class: 'meeting-date', datetime: meeting.startedAt ?? undefined },
+            formatDate(meeting.startedAt),
+          ),
+          meetingLink(meeting, { class: 'meeting-title' }),
+        ),
+      ),
+    ),
+  );
+}
+
+function initials(text: string): string {
+  const words = text
+    .replace(/@.*/, '')
+    .split(/[\s._-]+/)
+    .filter(Boolean);
+  return words
+    .slice(0, 2)
+    .map((word) => word[0]?.toUpperCase() ?? '')
+    .join('');
+}
+
+function peopleSection(people: Summary['people']): HTMLElement {
+  return el(
+    'section',
+    { class: 'card', 'aria-labelledby': 'people-title', 'data-testid': 'people' },
+    el(
+      'div',
+      { class: 'section-head' },
+      el('span', { class: 'section-icon icon-people', 'aria-hidden': 'true' }),
+      el(
+        'div',
+        {},
+        el('h3', { id: 'people-title' }, 'People'),
+        el('p', { class: 'muted small' }, 'Who took part from the company.'),
+      ),
+      el('span', { class: 'count-pill' }, String(people.length)),
+    ),
+    el(
+      'ul',
+      { class: 'people' },
+      ...people.map((person) => {
+        const name = person.name?.trim() || person.email;
+        return el(
+          'li',
+          { class: 'person', 'data-testid': 'person' },
+          el('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name)),
+          el(
+            'span',
+            { class: 'person-text' },
+            el('span', { class: 'person-name' }, name),
+            el(
+              'a',
+              { class: 'person-email', href: `mailto:${person.email}`, title: person.email },
+              person.email,
+            ),
+            el(
+              'span',
+              { class: 'person-count', 'data-testid': 'person-meetings' },
+              plural(person.meetingsCount, 'meeting'),
+            ),
+          ),
+        );
+      }),
+    ),
+  );
+}
+
+function stat(label: string, value: number, testId: string): HTMLElement {
+  return el(
+    'div',
+    { class: 'stat' },
+    el('dt', {}, label),
+    el('dd', { 'data-testid': testId }, String(value)),
+  );
+}
+
+function dateRange(meetings: readonly Meeting[]): string {
+  const times = meetings
+    .map((meeting) => (meeting.startedAt ? Date.parse(meeting.startedAt) : Number.NaN))
+    .filter((time) => !Number.isNaN(time))
+    .sort((a, b) => a - b);
+  const first = times[0];
+  const last = times[times.length - 1];
+  if (first === undefined || last === undefined) return '';
+  const from = formatDate(new Date(first).toISOString());
+  const to = formatDate(new Date(last).toISOString());
+  return from === to ? from : `${from} – ${to}`;
+}
+
+export interface SummaryElements {
+  /** In the run card: the counts at a glance. */
+  overview: HTMLElement;
+  /** Below it: people, goals, challenges, meetings; or the "no meetings" message. */
+  sections: HTMLElement;
+}
+
+export function clearSummary(elements: SummaryElements): void {
+  for (const element of [elements.overview, elements.sections]) {
+    element.replaceChildren();
+    element.hidden = true;
+  }
+}
+
+export function renderSummary(elements: SummaryElements, run: RunFieldsFragment): void {
+  const summary = run.summary;
+  clearSummary(elements);
+  if (!summary) return;
+
+  if (summary.meetingsCount === 0) {
+    elements.sections.replaceChildren(
+      el(
+        'div',
+        { class: 'card empty-state', 'data-testid': 'no-meetings' },
+        el('span', { class: 'empty-icon', 'aria-hidden': 'true' }),
+        el('h2', { id: 'summary-title' }, `No recorded meetings with ${run.domain} yet.`),
+        el(
+          'p',
+          { class: 'muted' },
+          'A meeting counts when someone with an email address at this domain was invited. ',
+          'Check the spelling, or try the domain their people use for email.',
+        ),
+      ),
+    );
+    elements.sections.hidden = false;
+    return;
+  }
+
+  const range = dateRange(summary.meetings);
+  elements.overview.replaceChildren(
+    el(
+      'dl',
+      { class: 'stats' },
+      stat('Meetings', summary.meetingsCount, 'meetings-count'),
+      stat('People', summary.people.length, 'people-count'),
+      stat('Goals', summary.goals.length, 'goals-count'),
+      stat('Challenges', summary.challenges.length, 'challenges-count'),
+    ),
+    el(
+      'p',
+      { class: 'muted small overview-meta' },
+      `From ${plural(summary.meetingsCount, 'recorded meeting')}`,
+      range ? ` · ${range}` : '',
+      ` · generated ${formatDateTime(run.updatedAt)}`,
+    ),
+  );
+  elements.overview.hidden = false;
+
+  const meetingsById = new Map(summary.meetings.map((meeting) => [meeting.id, meeting]));
+  elements.sections.replaceChildren(
+    el('h2', { id: 'summary-title', class: 'visually-hidden' }, `Summary for ${run.domain}`),
+    peopleSection(summary.people),
+    insightSection('goals', summary.goals, meetingsById),
+    insightSection('challenges', summary.challenges, meetingsById),
+    meetingsSection(summary.meetings),
+  );
+  elements.sections.hidden = false;
+}

@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The system Chromium may still be being installed when the suite starts; wait for it. */
+export async function waitForChromium(timeoutMs = 10 * 60_000, everyMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(CHROMIUM)) {
+    if (Date.now() > deadline) throw new Error(`${CHROMIUM} did not appear within ${timeoutMs} ms`);
+    await sleep(everyMs);
+  }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  await waitForChromium();
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Uncaught exceptions and console errors: a working page has none. */
+  problems: string[];
+  /** Every text frame the page sent over its WebSockets. */
+  framesSent: string[];
+  /** Every HTTP(S) request the page made, to prove that nothing leaves the origin. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the page in a fresh context (empty localStorage). Before any page script runs, a
+ * MutationObserver records each stage the stepper marks as current, so a test can tell
+ * that the page passed through a stage even when it lasted only a few hundred ms.
+ */
+export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const framesSent: string[] = [];
+  const requests: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => {
+      if (typeof frame.payload === 'string') framesSent.push(frame.payload);
+    });
+  });
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    const recorder = window as unknown as { stagesSeen: string[]; foundWhileRunning?: string };
+    recorder.stagesSeen = seen;
+    new MutationObserver(() => {
+      const current = document.querySelector<HTMLElement>(
+        '[data-testid="stepper"] [data-state="current"]',
+      );
+      const stage = current?.dataset.stage;
+      if (stage && seen[seen.length - 1] !== stage) seen.push(stage);
+      const status = document.querySelector<HTMLElement>('[data-testid="run-status"]');
+      const found = document.querySelector('[data-testid="meetings-found"]');
+      if (found && status?.dataset.status === 'PROCESSING') {
+        recorder.foundWhileRunning ??= found.textContent ?? '';
+      }
+    }).observe(document, { subtree: true, childList: true, attributes: true });
+  });
+  await page.goto(url);
+  return { page, problems, framesSent, requests, close: () => context.close() };
+}
+
+/** What the recorder saw: stages marked current, and the meeting count shown mid-run. */
+export function progressSeen(
+  page: Page,
+): Promise<{ stagesSeen: string[]; foundWhileRunning?: string }> {
+  return page.evaluate(() => {
+    const recorder = window as unknown as { stagesSeen: string[]; foundWhileRunning?: string };
+    return { stagesSeen: recorder.stagesSeen, foundWhileRunning: recorder.foundWhileRunning };
+  });
+}
+
+export async function waitForConnection(page: Page, state: string): Promise<void> {
+  await page.locator(`[data-testid="connection-status"][data-state="${state}"]`).waitFor();
+}

@@ -1,0 +1,413 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/testApp.ts';
+import {
+  launchBrowser,
+  type OpenedPage,
+  openPage,
+  progressSeen,
+  waitForConnection,
+} from './browser.ts';
+
+/**
+ * The live page in a real Chromium against the real service on the bundled demo meetings:
+ * what a person sees while a run goes through its stages, the finished summary, and the
+ * errors they can run into.
+ */
+
+const ARTIFACTS = 'test/artifacts';
+const BUTTON = 'Generate meeting summary';
+const TOKEN_MESSAGE = 'The server needs a valid access token';
+
+interface LogEntry {
+  version: number;
+  stage: string;
+  status: string;
+  text: string;
+}
+
+function logEntries(page: Page): Promise<LogEntry[]> {
+  return page.locator('[data-testid="log-entry"]').evaluateAll((items) =>
+    items.map((item) => {
+      const data = (item as HTMLElement).dataset;
+      return {
+        version: Number(data.version),
+        stage: data.stage ?? '',
+        status: data.status ?? '',
+        text: item.textContent ?? '',
+      };
+    }),
+  );
+}
+
+async function generate(page: Page, website: string): Promise<void> {
+  await page.getByLabel('Company website').fill(website);
+  await page.getByRole('button', { name: BUTTON }).click();
+}
+
+async function waitForFinish(page: Page): Promise<void> {
+  await page
+    .locator(
+      '[data-testid="run-status"][data-status="COMPLETE"], [data-testid="run-status"][data-status="ERROR"]',
+    )
+    .waitFor({ timeout: 20_000 });
+}
+
+describe('the live page on the demo meetings', () => {
+  let server: TestApp;
+  let browser: Browser;
+  const opened: OpenedPage[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startTestApp('memory', {
+      MEETINGS_FILE: 'demo/meetings.json',
+      SUMMARIZER: 'extractive',
+      // Spaces the pipeline's steps so that each stage is on screen long enough to see.
+      DEMO_STEP_DELAY_MS: '300',
+    });
+  }, 11 * 60_000);
+
+  afterAll(async () => {
+    await Promise.all(opened.map((o) => o.close()));
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function open(path = '/'): Promise<OpenedPage> {
+    const o = await openPage(browser, `${server.url}${path}`);
+    opened.push(o);
+    await waitForConnection(o.page, 'connected');
+    return o;
+  }
+
+  it('serves the page and its bundled assets from this origin, with sensible caching', async () => {
+    const response = await fetch(`${server.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+    expect(response.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const html = await response.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
+    expect(assets).toHaveLength(2);
+    // Nothing is loaded from elsewhere: the machine may be offline.
+    expect(html).not.toMatch(/(?:src|href)="(?:https?:)?\/\//);
+
+    for (const path of assets) {
+      const asset = await fetch(`${server.url}${path}`);
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toBe(
+        path.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8',
+      );
+      expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const etag = asset.headers.get('etag') ?? '';
+      expect((await asset.text()).length).toBeGreaterThan(1000);
+      const again = await fetch(`${server.url}${path}`, { headers: { 'if-none-match': etag } });
+      expect(again.status).toBe(304);
+    }
+    expect((await fetch(`${server.url}/assets/app.js`)).status).toBe(404);
+    const head = await fetch(`${server.url}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // The page is cached by ETag: an unchanged page costs a 304.
+    const etag = response.headers.get('etag') ?? '';
+    expect((await fetch(`${server.url}/`, { headers: { 'if-none-match': etag } })).status).toBe(
+      304,
+    );
+  });
+
+  it('shows the stages live, then the summary with people, goals, challenges and cited meetings', async () => {
+    const { page, problems, requests } = await open();
+    await generate(page, 'https://www.northwind-logistics.com');
+
+    await page
+      .locator('[data-testid="summary"] [data-testid="goals"]')
+      .waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('run-domain').textContent()).toBe('northwind-logistics.com');
+    expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('COMPLETE');
+
+    // The log holds every state pushed, in increasing versions, ending with the done state.
+    const log = await logEntries(page);
+    const versions = log.map((entry) => entry.version);
+    expect(versions.length).toBeGreaterThanOrEqual(4);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(new Set(versions).size).toBe(versions.length);
+    expect(versions[0]).toBe(1);
+    expect(log.at(-1)).toMatchObject({ stage: 'DONE', status: 'COMPLETE' });
+    expect(log.map((entry) => entry.stage)).toEqual(
+      expect.arrayContaining(['QUEUED', 'FETCHING_MEETINGS', 'SUMMARIZING', 'DONE']),
+    );
+
+    // The stepper was seen on each working stage, and the count appeared before the end.
+    const seen = await progressSeen(page);
+    expect(seen.stagesSeen).toEqual(expect.arrayContaining(['FETCHING_MEETINGS', 'SUMMARIZING']));
+    expect(seen.stagesSeen.indexOf('FETCHING_MEETINGS')).toBeLessThan(
+      seen.stagesSeen.indexOf('SUMMARIZING'),
+    );
+    expect(seen.foundWhileRunning).toBe('4 meetings');
+    const steps = await page
+      .locator('[data-testid="stepper"] .step')
+      .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.state));
+    expect(steps).toEqual(['done', 'done', 'done', 'done']);
+
+    // The summary.
+    expect(await page.getByTestId('meetings-count').textContent()).toBe('4');
+    const meetings = await page
+      .locator('[data-testid="meeting"] a')
+      .evaluateAll((links) =>
+        links.map((link) => ({ title: link.textContent ?? '', url: link.getAttribute('href') })),
+      );
+    expect(meetings).toHaveLength(4);
+    for (const meeting of meetings) {
+      expect(meeting.title).toMatch(/Northwind Logistics/);
+      expect(meeting.url).toMatch(/^https:\/\/fathom\.video\/calls\/\d+$/);
+    }
+    expect(await page.getByTestId('meeting').first().locator('time').textContent()).toMatch(
+      /\d{4}/,
+    );
+
+    const people = await page.getByTestId('person').allTextContents();
+    expect(people).toHaveLength(3);
+    expect(people.join(' ')).toContain('grace.holloway@northwind-logistics.com');
+    expect(people.join(' ')).toContain('ravi.menon@northwind-logistics.com');
+
+    for (const kind of ['goal', 'challenge'] as const) {
+      const insights = page.getByTestId(kind);
+      expect(await insights.count()).toBeGreaterThanOrEqual(3);
+      for (const insight of await insights.all()) {
+        expect((await insight.locator('.insight-text').textContent())?.length).toBeGreaterThan(10);
+        const chips = await insight.getByTestId('citation').evaluateAll((links) =>
+          links.map((link) => ({
+            title: link.textContent ?? '',
+            url: link.getAttribute('href'),
+          })),
+        );
+        expect(chips.length).toBeGreaterThanOrEqual(1);
+        // Each chip names one of the run's meetings and links to it.
+        for (const chip of chips) expect(meetings).toContainEqual(chip);
+      }
+    }
+
+    // The status area is announced to screen readers.
+    expect(await page.getByTestId('status-text').getAttribute('aria-live')).toBe('polite');
+    expect(await page.getByTestId('status-text').textContent()).toContain('Summary ready');
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({
+      path: `${ARTIFACTS}/live-page.png`,
+      fullPage: true,
+      animations: 'disabled',
+    });
+
+    // Everything came from the service itself, and the page raised no errors.
+    const origin = new URL(server.url).origin;
+    for (const url of requests)
+      expect(url.startsWith(origin) || url.startsWith('data:')).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('says so when the team never met the company', async () => {
+    const { page, problems } = await open();
+    await page.getByLabel('Company website').fill('example.com');
+    await page.getByLabel('Company website').press('Enter'); // Enter does what the button does
+    const empty = page.getByTestId('no-meetings');
+    await empty.waitFor({ timeout: 20_000 });
+    expect(await empty.textContent()).toContain('No recorded meetings with example.com yet.');
+    expect(await page.getByTestId('goals').count()).toBe(0);
+    expect(await page.getByTestId('people').count()).toBe(0);
+    expect((await logEntries(page)).at(-1)).toMatchObject({ status: 'COMPLETE', stage: 'DONE' });
+    await page.screenshot({
+      path: `${ARTIFACTS}/live-page-empty.png`,
+      fullPage: true,
+      animations: 'disabled',
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it('explains an invalid website under the field and starts nothing', async () => {
+    const { page, framesSent, problems } = await open();
+    await generate(page, 'not a domain');
+    const error = page.getByTestId('website-error');
+    await error.waitFor();
+    expect(await error.textContent()).toContain('is not a valid company domain');
+    expect(await page.getByLabel('Company website').getAttribute('aria-invalid')).toBe('true');
+    // The server judged it (one start was sent) and nothing was followed or shown.
+    expect(framesSent.filter((frame) => frame.includes('startEngagementSummary'))).toHaveLength(1);
+    expect(framesSent.some((frame) => frame.includes('engagementUpdated'))).toBe(false);
+    expect(await page.getByTestId('log-entry').count()).toBe(0);
+    expect(await page.locator('#run-card').isHidden()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/live-page-invalid.png` });
+
+    // Typing again clears the message.
+    await page.getByLabel('Company website').fill('acme.com');
+    expect(await error.isHidden()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('lists earlier runs of the domain, and shows an earlier one when clicked', async () => {
+    const { page, problems } = await open();
+    await generate(page, 'quarry-analytics.io');
+    await waitForFinish(page);
+    const firstRunId = new URL(page.url()).searchParams.get('run');
+    await generate(page, 'https://quarry-analytics.io/pricing');
+    await page.waitForFunction(
+      (first) => new URL(location.href).searchParams.get('run') !== first,
+      firstRunId,
+    );
+    await waitForFinish(page);
+    const secondRunId = new URL(page.url()).searchParams.get('run');
+
+    const runs = page.getByTestId('earlier-run');
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="earlier-run"][data-status="COMPLETE"]').length >=
+        2,
+    );
+    const listed = await runs.evaluateAll((items) =>
+      items.map((item) => ({
+        runId: (item as HTMLElement).dataset.runId,
+        current: item.getAttribute('aria-current'),
+        text: item.textContent ?? '',
+      })),
+    );
+    // Newest first; the run on screen is marked; each names its status and meetings.
+    expect(listed.map((run) => run.runId)).toEqual([secondRunId, firstRunId]);
+    expect(listed[0]?.current).toBe('true');
+    expect(listed[1]?.current).toBeNull();
+    for (const run of listed) expect(run.text).toMatch(/Complete.*4 meetings/);
+
+    await runs.nth(1).click();
+    await page.waitForFunction(
+      (first) => new URL(location.href).searchParams.get('run') === first,
+      firstRunId,
+    );
+    await page.getByTestId('goals').waitFor();
+    // A finished run yields its final state once, then the stream completes.
+    const log = await logEntries(page);
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({ status: 'COMPLETE', stage: 'DONE' });
+    expect(await page.getByTestId('meetings-count').textContent()).toBe('4');
+    expect(await runs.nth(1).getAttribute('aria-current')).toBe('true');
+    expect(await runs.nth(0).getAttribute('aria-current')).toBeNull();
+    expect(problems).toEqual([]);
+  });
+
+  it('says when the server cannot be reached', async () => {
+    const lone = await startTestApp('memory', {
+      MEETINGS_FILE: 'demo/meetings.json',
+      SUMMARIZER: 'extractive',
+    });
+    const o = await openPage(browser, `${lone.url}/`);
+    opened.push(o);
+    await waitForConnection(o.page, 'connected');
+    await lone.close();
+    await generate(o.page, 'northwind-logistics.com');
+    const banner = o.page.getByTestId('connection-error');
+    await banner.waitFor({ timeout: 15_000 });
+    expect(await banner.textContent()).toContain('The server cannot be reached');
+  });
+});
+
+describe('the live page when the server requires a token', () => {
+  let server: TestApp;
+  let browser: Browser;
+  let opened: OpenedPage | undefined;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startTestApp('memory', {
+      AUTH_TOKENS: 'page-test-token',
+      MEETINGS_FILE: 'demo/meetings.json',
+      SUMMARIZER: 'extractive',
+    });
+  }, 11 * 60_000);
+
+  afterAll(async () => {
+    await opened?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('asks for the token, then works with it and remembers it', async () => {
+    opened = await openPage(browser, `${server.url}/`);
+    const { page } = opened;
+    const tokenError = page.getByTestId('token-error');
+
+    // The page itself needs no token; its connection does.
+    await tokenError.waitFor();
+    expect(await tokenError.textContent()).toContain(TOKEN_MESSAGE);
+    await generate(page, 'brightpath-health.com');
+    await tokenError.waitFor();
+    expect(await page.getByTestId('log-entry').count()).toBe(0);
+
+    await page.getByLabel('Access token').fill('not-the-token');
+    await page.getByLabel('Access token').press('Enter');
+    await waitForConnection(page, 'unauthorized');
+    expect(await tokenError.isVisible()).toBe(true);
+
+    await page.getByLabel('Access token').fill('page-test-token');
+    await page.getByRole('button', { name: BUTTON }).click();
+    await page.getByTestId('goals').waitFor({ timeout: 20_000 });
+    expect(await tokenError.isHidden()).toBe(true);
+    expect(await page.getByTestId('meetings-count').textContent()).toBe('4');
+
+    // Kept in localStorage: a reload connects with it straight away.
+    await page.reload();
+    await waitForConnection(page, 'connected');
+    expect(await page.getByLabel('Access token').inputValue()).toBe('page-test-token');
+    expect(await tokenError.isHidden()).toBe(true);
+    // The reloaded address still names the run, so it is shown again.
+    await page.getByTestId('goals').waitFor({ timeout: 20_000 });
+    expect(opened.problems.filter((p) => !p.includes('WebSocket'))).toEqual([]);
+  });
+});
+
+describe('the live page when runs fail or are refused', () => {
+  let server: TestApp;
+  let browser: Browser;
+  let opened: OpenedPage | undefined;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    // No FATHOM_API_KEY and no MEETINGS_FILE: every run ends as ERROR, naming the variable.
+    server = await startTestApp('memory', { SUMMARIZER: 'extractive', START_RATE_LIMIT: '2' });
+  }, 11 * 60_000);
+
+  afterAll(async () => {
+    await opened?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("shows a failed run's error, and a refused start under the field with the earlier runs", async () => {
+    opened = await openPage(browser, `${server.url}/`);
+    const { page } = opened;
+    await waitForConnection(page, 'connected');
+
+    await generate(page, 'acme.com');
+    await waitForFinish(page);
+    const runError = page.getByTestId('run-error');
+    expect(await runError.isVisible()).toBe(true);
+    expect(await runError.textContent()).toContain('FATHOM_API_KEY');
+    expect(await page.getByTestId('run-status').getAttribute('data-status')).toBe('ERROR');
+    expect(await page.locator('[data-testid="stepper"] [data-state="failed"]').count()).toBe(1);
+    expect((await logEntries(page)).at(-1)?.status).toBe('ERROR');
+    expect(await page.getByTestId('summary').isHidden()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/live-page-error.png`, animations: 'disabled' });
+
+    await generate(page, 'www.acme.com');
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="earlier-run"]').length === 2,
+    );
+    // The third start in a minute is refused; the field says why, the runs stay listed.
+    await generate(page, 'acme.com');
+    const fieldError = page.getByTestId('website-error');
+    await fieldError.waitFor();
+    expect(await fieldError.textContent()).toContain('Too many runs started');
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-testid="earlier-run"][data-status="ERROR"]').length === 2,
+    );
+  });
+});
