@@ -10,6 +10,7 @@ import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
 import { createHttpServer } from './http/httpServer.ts';
 import { createOperationalRoutes } from './http/operationalRoutes.ts';
 import { createPollingRoutes } from './http/pollingRoutes.ts';
+import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecution.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import { KeySpace } from './kv/keySpace.ts';
 import { createLogger } from './logger.ts';
@@ -88,7 +89,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     auth,
     logger,
     introspection: config.introspection,
-    plugins: hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
+    plugins: [
+      ...hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
+      useSharedSubscriptionExecution(),
+    ],
   });
   const server = createHttpServer(
     [

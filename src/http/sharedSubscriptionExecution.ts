@@ -1,0 +1,90 @@
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+} from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Executes each subscription event once per distinct operation instead of once per
+ * subscriber. A write of a run reaches every subscriber of that run as the same message
+ * object (the pub/sub parses it once), so subscribers that sent the same document with the
+ * same variables share one execution result; only the transport framing stays per socket.
+ *
+ * Sound only because resolving a run event does not depend on the GraphQL context (who is
+ * asking is checked when the subscription is set up, not per event). A field whose value
+ * depends on the viewer must not be added to EngagementRun without revisiting this.
+ */
+export function useSharedSubscriptionExecution(): Plugin {
+  const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextDocumentId = 1;
+
+  const operationKey = (args: ExecutionArgs): string => {
+    let id = documentIds.get(args.document);
+    if (id === undefined) {
+      id = nextDocumentId++;
+      documentIds.set(args.document, id);
+    }
+    return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
+  };
+
+  return {
+    onSubscribe({ setSubscribeFn }) {
+      setSubscribeFn((async (args: ExecutionArgs) => {
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) return source;
+        const key = operationKey(args);
+        return mapAsyncIterable(source, (event) => {
+          if (typeof event !== 'object' || event === null)
+            return execute({ ...args, rootValue: event });
+          let byOperation = resultsByEvent.get(event);
+          if (!byOperation) {
+            byOperation = new Map();
+            resultsByEvent.set(event, byOperation);
+          }
+          let result = byOperation.get(key);
+          if (!result) {
+            result = execute({ ...args, rootValue: event });
+            byOperation.set(key, result);
+          }
+          return result;
+        });
+      }) as never);
+    },
+  };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}
+
+/** Maps each value of `source`; ending the result ends the source (so it can release). */
+function mapAsyncIterable<T, U>(
+  source: AsyncIterable<T>,
+  map: (value: T) => MaybePromise<U>,
+): AsyncIterableIterator<U> {
+  const iterator = source[Symbol.asyncIterator]();
+  return {
+    async next() {
+      const step = await iterator.next();
+      if (step.done) return { value: undefined, done: true };
+      return { value: await map(step.value), done: false };
+    },
+    async return() {
+      await iterator.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error?: unknown) {
+      if (iterator.throw) await iterator.throw(error);
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
