@@ -21,7 +21,8 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   return yogaMaskError(error, message, isDev);
 }
 
-function findAppError(error: unknown): AppError | undefined {
+/** The AppError behind a (possibly wrapped) error, if any. */
+export function findAppError(error: unknown): AppError | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current; depth++) {
     if (current instanceof AppError) return current;

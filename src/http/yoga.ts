@@ -5,7 +5,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
-import { maskError } from './errorMasking.ts';
+import { findAppError, maskError } from './errorMasking.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
 export interface ServerContext {
@@ -40,7 +40,17 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
       debug: (...args) => logger.debug(args.join(' ')),
       info: (...args) => logger.info(args.join(' ')),
       warn: (...args) => logger.warn(args.join(' ')),
-      error: (...args) => logger.error(args.join(' ')),
+      // Yoga reports every error it masks. A user's mistake (bad input, no token) is not
+      // the service failing: it goes to debug; anything else is an error with its stack.
+      error: (first, ...rest) => {
+        const appError = findAppError(first);
+        if (appError) logger.debug({ code: appError.code }, appError.message);
+        else
+          logger.error(
+            { err: first, detail: rest.length > 0 ? rest : undefined },
+            'GraphQL request failed',
+          );
+      },
     },
     plugins: [...(deps.introspection ? [] : [disableIntrospection()]), ...(deps.plugins ?? [])],
     context: async (initial) => {
