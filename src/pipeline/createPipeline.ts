@@ -1,13 +1,10 @@
-import OpenAI from 'openai';
 import type { Config } from '../config.ts';
 import { FathomClient } from './fathom/fathomClient.ts';
 import type { UpstreamRateLimiter } from './fathom/upstreamRateLimiter.ts';
 import { FathomMeetingSource, FileMeetingSource, type MeetingSource } from './meetingSource.ts';
 import { MeetingSummaryPipeline, type Requirement } from './meetingSummaryPipeline.ts';
 import { ExtractiveSummarizer } from './summarizer/extractiveSummarizer.ts';
-import { OpenAiSummarizer } from './summarizer/openAiSummarizer.ts';
-import type { Summarizer } from './summarizer/summarizer.ts';
-import { TiktokenCounter } from './summarizer/tokenCounter.ts';
+import { LazySummarizer, type Summarizer } from './summarizer/summarizer.ts';
 import type { UpstreamCallObserver } from './upstreamCall.ts';
 
 export interface PipelineDeps {
@@ -51,20 +48,20 @@ function summarizer(config: Config, deps: PipelineDeps): Requirement<Summarizer>
         'OPENAI_API_KEY is not set, so meetings cannot be summarised (or set SUMMARIZER=extractive).',
     };
   }
-  const client = new OpenAI({
-    apiKey: config.openai.apiKey,
-    baseURL: config.openai.baseUrl,
-    maxRetries: 2,
-    timeout: config.runTimeoutMs,
-  });
-  return {
-    ok: true,
-    value: new OpenAiSummarizer({
-      client,
-      model: config.openai.model,
+  const { apiKey, baseUrl, model } = config.openai;
+  const summarizer = new LazySummarizer(async () => {
+    const [{ default: OpenAI }, { OpenAiSummarizer }, { TiktokenCounter }] = await Promise.all([
+      import('openai'),
+      import('./summarizer/openAiSummarizer.ts'),
+      import('./summarizer/tokenCounter.ts'),
+    ]);
+    return new OpenAiSummarizer({
+      client: new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 2, timeout: config.runTimeoutMs }),
+      model,
       budgetTokens: config.llmInputBudgetTokens,
       tokens: new TiktokenCounter(),
       onCall: deps.onUpstreamCall,
-    }),
-  };
+    });
+  });
+  return { ok: true, value: summarizer };
 }

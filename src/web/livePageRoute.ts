@@ -4,7 +4,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import type { Route } from '../http/httpServer.ts';
 
 /**
@@ -75,6 +74,8 @@ function contentHash(body: Buffer): string {
 
 /** Bundles the client and fills the hashed asset names into the HTML; keyed by path. */
 async function buildPage(): Promise<Map<string, Asset>> {
+  // Loaded on the first page request only: a server nobody opens the page of never pays for it.
+  const { build } = await import('esbuild');
   const [result, html] = await Promise.all([
     build({
       entryPoints: [

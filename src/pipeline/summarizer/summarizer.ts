@@ -17,3 +17,21 @@ export interface SummaryRequest {
 export interface Summarizer {
   summarize(request: SummaryRequest, signal: AbortSignal): Promise<Insights>;
 }
+
+/**
+ * A summariser built on first use: the OpenAI one pulls in the SDK and the tokenizer's
+ * ranks (~25 MB together), which a server whose runs never reach the LLM does not need.
+ */
+export class LazySummarizer implements Summarizer {
+  private loading: Promise<Summarizer> | undefined;
+
+  constructor(private readonly load: () => Promise<Summarizer>) {}
+
+  summarize(request: SummaryRequest, signal: AbortSignal): Promise<Insights> {
+    this.loading ??= this.load().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading.then((summarizer) => summarizer.summarize(request, signal));
+  }
+}
