@@ -1,0 +1,179 @@
+import { request } from 'node:http';
+import type { Socket } from 'node:net';
+import { createClient as createWsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ENGAGEMENT_UPDATED, RUN_FIELDS } from '../../../test/support/graphqlClients.ts';
+
+/** The operations the benchmarks send: every field a live UI renders. */
+export const WATCH_QUERY = ENGAGEMENT_UPDATED;
+
+export const STATUS_QUERY = `query Status($domain: String!, $runId: ID!) {
+  engagementStatus(domain: $domain, runId: $runId) { ${RUN_FIELDS} }
+}`;
+
+export const LIST_QUERY = `query List($domain: String!, $limit: Int) {
+  engagements(domain: $domain, limit: $limit) { ${RUN_FIELDS} }
+}`;
+
+export const START_MUTATION = `mutation Start($domain: String!) {
+  startEngagementSummary(domain: $domain) { ok runId status }
+}`;
+
+export type Transport = 'ws' | 'sse';
+
+export interface RunEvent {
+  version: number;
+  status: string;
+}
+
+export interface SubscriptionTarget {
+  graphqlUrl: string;
+  wsUrl: string;
+}
+
+export interface RunEventSink {
+  next(event: RunEvent): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * Watches one run, one connection per subscriber, as a browser would: with the real
+ * graphql-ws client over WebSocket, or a minimal GraphQL-over-SSE reader. Returns a function
+ * that ends it and closes the connection.
+ */
+export function watchRun(
+  transport: Transport,
+  target: SubscriptionTarget,
+  variables: { domain: string; runId: string },
+  sink: RunEventSink,
+  webSocketImpl: typeof WebSocket = WebSocket,
+): () => void {
+  let failed = false;
+  const graphqlSink = {
+    next(result: { data?: { engagementUpdated?: RunEvent } | null; errors?: unknown }) {
+      const run = result.data?.engagementUpdated;
+      if (run) sink.next(run);
+      else if (!failed) {
+        failed = true;
+        sink.error(result.errors ?? result);
+      }
+    },
+    error(error: unknown) {
+      if (failed) return;
+      failed = true;
+      sink.error(error);
+    },
+    complete: () => sink.complete(),
+  };
+  const payload = { query: WATCH_QUERY, variables };
+  if (transport === 'ws') {
+    const client = createWsClient({
+      url: target.wsUrl,
+      webSocketImpl,
+      lazy: true,
+      retryAttempts: 0,
+      on: {
+        closed: (event) => {
+          const code = (event as { code?: number }).code;
+          if (code !== undefined && code !== 1000) graphqlSink.error({ closeCode: code });
+        },
+      },
+    });
+    const unsubscribe = client.subscribe(payload, graphqlSink as never);
+    // Leave as a browser tab would: `complete` first, then the lazy client closes the socket
+    // once it has no subscription left (dispose afterwards only makes sure).
+    return () => {
+      unsubscribe();
+      setTimeout(() => void client.dispose(), 100);
+    };
+  }
+  return watchOverSse(target.graphqlUrl, payload, graphqlSink);
+}
+
+/**
+ * GraphQL over SSE ("distinct connections": one POST with `Accept: text/event-stream` per
+ * subscription), parsed as a browser's EventSource would: events split on blank lines, the
+ * `data:` of each `next` event parsed as JSON. Written on node:http rather than with the
+ * graphql-sse client, whose fetch/web-streams path costs ~50 µs of client CPU per event; on
+ * this 2-core machine, 1,000 such clients would take the CPU the server needs and measure
+ * the clients instead of the server.
+ */
+function watchOverSse(
+  url: string,
+  payload: { query: string; variables: Record<string, unknown> },
+  sink: { next(result: unknown): void; error(error: unknown): void; complete(): void },
+): () => void {
+  const body = Buffer.from(JSON.stringify(payload));
+  let done = false;
+  const req = request(url, {
+    method: 'POST',
+    agent: false,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      'content-length': body.length,
+    },
+  });
+  req.on('response', (res) => {
+    if (res.statusCode !== 200) {
+      done = true;
+      sink.error({ httpStatus: res.statusCode });
+      res.resume();
+      return;
+    }
+    res.setEncoding('utf8');
+    let buffered = '';
+    res.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+        const block = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        let event = 'message';
+        let data = '';
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
+        }
+        if (event === 'next') sink.next(JSON.parse(data));
+        else if (event === 'complete' && !done) {
+          done = true;
+          sink.complete();
+        }
+      }
+    });
+    res.on('end', () => {
+      if (!done) {
+        done = true;
+        sink.error(new Error('SSE stream ended without complete'));
+      }
+    });
+  });
+  req.on('error', (error) => {
+    if (!done) {
+      done = true;
+      sink.error(error);
+    }
+  });
+  req.end(body);
+  return () => {
+    done = true;
+    req.destroy();
+  };
+}
+
+/** A `ws` WebSocket that hands its TCP socket to `onSocket`, for counting bytes. */
+export function countingWebSocket(onSocket: (socket: Socket) => void): typeof WebSocket {
+  // graphql-ws constructs it as `new WebSocketImpl(url, subprotocol)`.
+  class CountingWebSocket extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols);
+      this.once('upgrade', (response) => onSocket(response.socket as Socket));
+    }
+  }
+  return CountingWebSocket as unknown as typeof WebSocket;
+}
+
+export function isTerminalStatus(status: string): boolean {
+  return status === 'COMPLETE' || status === 'ERROR';
+}

@@ -1,0 +1,236 @@
+import { Redis } from 'ioredis';
+import { mapLimit, nowMs } from '../stats.ts';
+import { type Transport, watchRun } from './graphql.ts';
+
+/**
+ * Client side of the push-latency and subscription-scale benchmarks. For each group, one
+ * worker process holds its share of the subscribers of one run plus one raw ioredis
+ * subscriber on the run's channel, and stamps (same process clock) when each version reaches
+ * the raw subscriber and when it reaches each GraphQL subscriber.
+ */
+
+interface Subscriber {
+  /** version -> monotonic ms when it arrived */
+  seen: Map<number, number>;
+}
+
+/**
+ * One set of subscribers measured together (the raw baseline, the WebSocket ones, the SSE
+ * ones): a worker can hold several at once, so that the harness can interleave their writes.
+ */
+interface Group {
+  subscribers: Subscriber[];
+  disposers: Array<() => void>;
+  rawConnections: Redis[];
+  /** version -> when this group's reference raw subscriber received its publish */
+  rawSeen: Map<number, number>;
+  errors: string[];
+}
+
+const groups = new Map<string, Group>();
+
+function group(name: string): Group {
+  let found = groups.get(name);
+  if (!found) {
+    found = { subscribers: [], disposers: [], rawConnections: [], rawSeen: new Map(), errors: [] };
+    groups.set(name, found);
+  }
+  return found;
+}
+
+function versionOf(message: string): number {
+  return (JSON.parse(message) as { version: number }).version;
+}
+
+async function rawSubscriber(
+  into: Group,
+  redisUrl: string,
+  channel: string,
+  seen: Map<number, number>,
+) {
+  const redis = new Redis(redisUrl, { connectionName: 'bench-raw-subscriber' });
+  into.rawConnections.push(redis);
+  redis.on('message', (_channel: string, message: string) => {
+    const at = nowMs();
+    seen.set(versionOf(message), at);
+  });
+  await redis.subscribe(channel);
+}
+
+export interface OpenGraphqlParams {
+  group: string;
+  transport: Transport;
+  count: number;
+  /** Subscriptions being opened at once. */
+  concurrency: number;
+  graphqlUrl: string;
+  wsUrl: string;
+  redisUrl: string;
+  channel: string;
+  domain: string;
+  runId: string;
+}
+
+export interface OpenResult {
+  opened: number;
+  failed: number;
+  ms: number;
+  errors: string[];
+}
+
+/** Opens `count` GraphQL subscriptions (each on its own connection) and the raw reference. */
+async function openGraphql(params: OpenGraphqlParams): Promise<OpenResult> {
+  const state = group(params.group);
+  const started = nowMs();
+  await rawSubscriber(state, params.redisUrl, params.channel, state.rawSeen);
+  let failed = 0;
+  await mapLimit(
+    Array.from({ length: params.count }),
+    params.concurrency,
+    () =>
+      new Promise<void>((resolve) => {
+        const subscriber: Subscriber = { seen: new Map() };
+        let first = true;
+        const dispose = watchRun(
+          params.transport,
+          params,
+          { domain: params.domain, runId: params.runId },
+          {
+            next(event) {
+              subscriber.seen.set(event.version, nowMs());
+              if (first) {
+                first = false;
+                state.subscribers.push(subscriber);
+                resolve();
+              }
+            },
+            error(error) {
+              if (state.errors.length < 5) state.errors.push(describe(error));
+              if (first) {
+                first = false;
+                failed++;
+                resolve();
+              }
+            },
+            complete() {},
+          },
+        );
+        state.disposers.push(dispose);
+      }),
+  );
+  return {
+    opened: state.subscribers.length,
+    failed,
+    ms: nowMs() - started,
+    errors: state.errors.slice(),
+  };
+}
+
+/** The baseline: `count` plain ioredis subscriber connections on the channel. */
+async function openRaw(params: {
+  group: string;
+  count: number;
+  redisUrl: string;
+  channel: string;
+}): Promise<OpenResult> {
+  const state = group(params.group);
+  const started = nowMs();
+  await mapLimit(Array.from({ length: params.count }), 50, async () => {
+    const subscriber: Subscriber = { seen: new Map() };
+    await rawSubscriber(state, params.redisUrl, params.channel, subscriber.seen);
+    state.subscribers.push(subscriber);
+  });
+  return { opened: state.subscribers.length, failed: 0, ms: nowMs() - started, errors: [] };
+}
+
+/** Resolves once every subscriber holds `version`, or at the timeout; returns how many lack it. */
+async function waitForVersion(params: {
+  group: string;
+  version: number;
+  timeoutMs: number;
+}): Promise<number> {
+  const state = group(params.group);
+  const deadline = Date.now() + params.timeoutMs;
+  for (;;) {
+    const missing = state.subscribers.filter((s) => !s.seen.has(params.version)).length;
+    if (missing === 0 || Date.now() >= deadline) return missing;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface CollectParams {
+  group: string;
+  versions: number[];
+  /**
+   * version -> monotonic ms of the write/publish (taken by the harness). For the raw baseline
+   * latency is measured from it; for GraphQL subscribers it gives the extra from-write figure.
+   */
+  reference: Record<number, number>;
+  /** 'raw': latency = callback - publish; 'graphql': latency = event - raw subscriber. */
+  mode: 'raw' | 'graphql';
+}
+
+export interface CollectResult {
+  latencies: number[];
+  fromWrite: number[];
+  /** (subscriber, version) pairs that never arrived. */
+  missing: number;
+  /** Versions the reference raw subscriber of this process never saw. */
+  missingRaw: number;
+}
+
+function collect(params: CollectParams): CollectResult {
+  const state = group(params.group);
+  const latencies: number[] = [];
+  const fromWrite: number[] = [];
+  let missing = 0;
+  let missingRaw = 0;
+  for (const version of params.versions) {
+    const written = params.reference[version];
+    const raw = state.rawSeen.get(version);
+    if (params.mode === 'graphql' && raw === undefined) missingRaw++;
+    for (const subscriber of state.subscribers) {
+      const at = subscriber.seen.get(version);
+      if (at === undefined) {
+        missing++;
+        continue;
+      }
+      if (written !== undefined) fromWrite.push(at - written);
+      if (params.mode === 'raw') {
+        if (written !== undefined) latencies.push(at - written);
+      } else if (raw !== undefined) {
+        latencies.push(at - raw);
+      }
+    }
+  }
+  return { latencies, fromWrite, missing, missingRaw };
+}
+
+/** Closes one group's connections, or every group's. */
+async function close(params?: { group?: string }): Promise<void> {
+  const names = params?.group ? [params.group] : [...groups.keys()];
+  for (const name of names) {
+    const state = groups.get(name);
+    if (!state) continue;
+    groups.delete(name);
+    for (const dispose of state.disposers) dispose();
+    await Promise.allSettled(state.rawConnections.map((redis) => redis.quit()));
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return JSON.stringify(error).slice(0, 300);
+  } catch {
+    return String(error);
+  }
+}
+
+export const pushHandlers = {
+  'push.openGraphql': openGraphql,
+  'push.openRaw': openRaw,
+  'push.waitForVersion': waitForVersion,
+  'push.collect': collect,
+  'push.close': close,
+};

@@ -1,0 +1,235 @@
+/**
+ * 1. Push latency over WebSocket and SSE with 1, 100 and 1,000 subscribers on one run.
+ *
+ * Each client process holds its share of the subscribers plus one raw ioredis subscriber on
+ * the run's channel; latency = (GraphQL event arrives) - (raw subscriber got the publish),
+ * both stamped in that process. The harness writes states 50 ms apart (20 ms at N = 1)
+ * through the service's own store (writeRun.lua: record write + PUBLISH).
+ * Baseline at each N: N plain ioredis subscriber connections on one channel, spread over
+ * the same client processes; latency = callback - PUBLISH sent, same Redis, same run.
+ *
+ * At each N the three groups (raw, WebSocket, SSE) are connected at once and their writes
+ * take turns, so that a slow moment of this shared machine hits all three alike.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RunRecord } from '../src/kv/runRecord.ts';
+import { advance, newRun } from '../src/runs/runTransitions.ts';
+import type { CollectResult, OpenResult } from './harness/clients/push.ts';
+import type { BenchContext } from './harness/context.ts';
+import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
+import { BenchWriter, startRedis } from './harness/redis.ts';
+import { type ServiceHandle, startService } from './harness/service.ts';
+import { nowMs, type Summary, sleep, summarize } from './harness/stats.ts';
+import { type ClientPool, shares, startClientWorkers } from './harness/workers.ts';
+
+const SUBSCRIBER_COUNTS = [1, 100, 1000] as const;
+const WARMUP_WRITES = 10;
+const TRANSPORTS = ['ws', 'sse'] as const;
+type Group = 'raw' | (typeof TRANSPORTS)[number];
+
+/** Client processes per N: 10,000 sockets would need more, 1,000 fit in a few. */
+function processesFor(n: number): number {
+  return n === 1 ? 1 : n <= 100 ? 2 : 4;
+}
+
+/**
+ * Measured writes per group, and the pause between two writes (of any group). At N = 1 each
+ * write yields one sample, so there are more of them, closer together, for a p99 that is not
+ * just the worst two; at 1,000 each write yields 1,000.
+ */
+function writesFor(n: number, quick: boolean): { writes: number; spacingMs: number } {
+  const writes = n === 1 ? 500 : n <= 100 ? 100 : 50;
+  return { writes: quick ? Math.ceil(writes / 2) : writes, spacingMs: n === 1 ? 20 : 50 };
+}
+
+interface CaseResult {
+  latency: Summary;
+  fromWrite: Summary;
+  missing: number;
+  opened: number;
+}
+
+/** One group's target: a run written through the store, or a raw channel published to. */
+interface Writer {
+  group: Group;
+  /** Writes the next state; returns its version. */
+  next(index: number): Promise<number>;
+  /** Ends the run (its terminal state completes every subscription). */
+  finish?: () => Promise<void>;
+  reference: Record<number, number>;
+  versions: number[];
+  last: number;
+}
+
+export async function pushLatency(context: BenchContext): Promise<Figures> {
+  const redis = await startRedis();
+  const figures: Figures = {};
+  let service: ServiceHandle | undefined;
+  let writer: BenchWriter | undefined;
+  try {
+    service = await startService({ redisUrl: redis.url });
+    writer = new BenchWriter(redis.url, service.kvPrefix);
+    for (const n of SUBSCRIBER_COUNTS) {
+      const pool = await startClientWorkers(processesFor(n), `push-${n}`);
+      try {
+        const results = await measureAtN(pool, service, writer, redis.url, n, context.quick);
+        const raw = results.raw;
+        context.log(`N=${n} raw redis: ${describe(raw)}`);
+        for (const transport of TRANSPORTS) {
+          const result = results[transport];
+          context.log(`N=${n} ${transport}: ${describe(result)}`);
+          const missingNote =
+            result.missing > 0 || result.opened < n
+              ? `${result.opened}/${n} subscribed, ${result.missing} events missing`
+              : undefined;
+          figures[`push_p99_ratio_${transport}_${n}`] = ratioFigure({
+            measured: result.latency.p99,
+            baseline: raw.latency.p99,
+            unit: 'ms',
+            target: { op: '<=', bound: 3 },
+            note: missingNote,
+          });
+          figures[`push_p50_ms_${transport}_${n}`] = plainFigure({
+            value: result.latency.p50,
+            baseline: raw.latency.p50,
+            unit: 'ms',
+          });
+          figures[`push_p99_from_write_ms_${transport}_${n}`] = plainFigure({
+            value: result.fromWrite.p99,
+            baseline: raw.latency.p99,
+            unit: 'ms',
+            note: 'from the harness issuing the write (EVALSHA) to the client; baseline: raw PUBLISH to callback',
+          });
+        }
+      } finally {
+        await pool.all('push.close', () => ({}));
+        await pool.stop();
+      }
+    }
+  } finally {
+    await writer?.close();
+    await service?.stop();
+    await redis.stop();
+  }
+  return figures;
+}
+
+async function measureAtN(
+  pool: ClientPool,
+  service: ServiceHandle,
+  writer: BenchWriter,
+  redisUrl: string,
+  n: number,
+  quick: boolean,
+): Promise<Record<Group, CaseResult>> {
+  const counts = shares(n, pool.size);
+  const opened: Partial<Record<Group, OpenResult[]>> = {};
+  const writers: Writer[] = [];
+
+  // The baseline: N plain subscribers on a channel of its own, sent messages of the same
+  // size and shape as the run's records.
+  const rawChannel = writer.keys.scoped(`bench-raw-fanout:${n}`);
+  opened.raw = await pool.all<OpenResult>('push.openRaw', (i) => ({
+    group: 'raw',
+    count: counts[i],
+    redisUrl,
+    channel: rawChannel,
+  }));
+  let template: RunRecord = newRun(`raw-${n}.bench-example.com`, randomUUID(), new Date(), 1);
+  writers.push(
+    newWriter('raw', async (index) => {
+      template = advance(
+        template,
+        { stage: 'fetching_meetings', meetingsFound: index },
+        new Date(),
+      );
+      await writer.redis.publish(rawChannel, JSON.stringify(template));
+      return template.version;
+    }),
+  );
+
+  for (const transport of TRANSPORTS) {
+    let run = await writer.createRun(`${transport}-${n}.bench-example.com`);
+    const results = await pool.all<OpenResult>('push.openGraphql', (i) => ({
+      group: transport,
+      transport,
+      count: counts[i],
+      concurrency: 50,
+      graphqlUrl: service.graphqlUrl,
+      wsUrl: service.wsUrl,
+      redisUrl,
+      channel: writer.channel(run),
+      domain: run.domain,
+      runId: run.run_id,
+    }));
+    const errors = results.flatMap((o) => o.errors);
+    if (errors.length > 0) throw new Error(`${transport} N=${n}: ${errors[0]}`);
+    opened[transport] = results;
+    writers.push({
+      ...newWriter(transport, async (index) => {
+        run = await writer.progress(run, index);
+        return run.version;
+      }),
+      finish: async () => {
+        await writer.complete(run);
+      },
+    });
+  }
+  await sleep(500);
+
+  // The groups take turns: raw, ws, sse, raw, ... one write every spacingMs.
+  const { writes, spacingMs } = writesFor(n, quick);
+  for (let i = 0; i < WARMUP_WRITES + writes; i++) {
+    for (const target of writers) {
+      const started = nowMs();
+      const version = await target.next(i);
+      target.last = version;
+      if (i >= WARMUP_WRITES) {
+        target.reference[version] = started;
+        target.versions.push(version);
+      }
+      await sleep(Math.max(0, spacingMs - (nowMs() - started)));
+    }
+  }
+
+  const results = {} as Record<Group, CaseResult>;
+  for (const target of writers) {
+    await pool.all('push.waitForVersion', () => ({
+      group: target.group,
+      version: target.last,
+      timeoutMs: 15_000,
+    }));
+    const collected = await pool.all<CollectResult>('push.collect', () => ({
+      group: target.group,
+      versions: target.versions,
+      reference: target.reference,
+      mode: target.group === 'raw' ? 'raw' : 'graphql',
+    }));
+    results[target.group] = summarizeCase(collected, opened[target.group] ?? []);
+  }
+  // Streams end as they do in use (the server completes them), before the sockets close.
+  for (const target of writers) await target.finish?.();
+  await sleep(1_000);
+  return results;
+}
+
+function newWriter(group: Group, next: (index: number) => Promise<number>): Writer {
+  return { group, next, reference: {}, versions: [], last: 0 };
+}
+
+function describe(result: CaseResult): string {
+  const { latency } = result;
+  return (
+    `p50 ${latency.p50.toFixed(2)} ms, p99 ${latency.p99.toFixed(2)} ms, max ${latency.max.toFixed(2)} ms ` +
+    `over ${latency.count} deliveries (${result.opened} subscribers, ${result.missing} missing)`
+  );
+}
+
+function summarizeCase(collected: CollectResult[], opened: OpenResult[]): CaseResult {
+  return {
+    latency: summarize(collected.flatMap((c) => c.latencies)),
+    fromWrite: summarize(collected.flatMap((c) => c.fromWrite)),
+    missing: collected.reduce((sum, c) => sum + c.missing + c.missingRaw, 0),
+    opened: opened.reduce((sum, o) => sum + o.opened, 0),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * The performance suite: `npm run bench [-- <benchmark>... ] [--quick]`.
+ *
+ * Every figure is measured against a baseline taken in the same run (this machine is
+ * shared and noisy; absolute times alone mean little). Targets are goals, not assertions:
+ * the suite prints a table, writes bench/results/latest.json, and exits 0 either way.
+ */
+import type { BenchContext, Benchmark } from './harness/context.ts';
+import { type Figures, formatTable, writeResults } from './harness/figures.ts';
+import { CHILD_LOG, childOutputLines } from './harness/processes.ts';
+import { listing } from './listing.ts';
+import { pollVsSubscribe } from './pollVsSubscribe.ts';
+import { pushLatency } from './pushLatency.ts';
+import { subscriptionScale } from './subscriptionScale.ts';
+import { throughput } from './throughput.ts';
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  push: pushLatency,
+  poll: pollVsSubscribe,
+  scale: subscriptionScale,
+  listing,
+  throughput,
+};
+
+const ALIASES: Record<string, string> = {
+  pushLatency: 'push',
+  pollVsSubscribe: 'poll',
+  subscribe: 'poll',
+  subscriptionScale: 'scale',
+  subs: 'scale',
+};
+
+const RESULTS = new URL('./results/latest.json', import.meta.url);
+
+function parseArgs(argv: string[]): { names: string[]; quick: boolean } {
+  const quick = argv.includes('--quick');
+  const asked = argv.filter((a) => !a.startsWith('--')).map((a) => ALIASES[a] ?? a);
+  for (const name of asked) {
+    if (!BENCHMARKS[name]) {
+      console.error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+      process.exit(2);
+    }
+  }
+  return { names: asked.length > 0 ? asked : Object.keys(BENCHMARKS), quick };
+}
+
+async function main(): Promise<void> {
+  const { names, quick } = parseArgs(process.argv.slice(2));
+  const suiteStarted = Date.now();
+  const figures: Figures = {};
+  const failures: string[] = [];
+  for (const name of names) {
+    const started = Date.now();
+    const context: BenchContext = {
+      quick,
+      log: (message) => {
+        const seconds = ((Date.now() - suiteStarted) / 1000).toFixed(1).padStart(6);
+        console.error(`[${seconds}s] ${name}: ${message}`);
+      },
+    };
+    context.log(quick ? 'starting (quick)' : 'starting');
+    try {
+      Object.assign(figures, await (BENCHMARKS[name] as Benchmark)(context));
+      context.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      failures.push(`${name}: ${message}`);
+      context.log(`FAILED: ${message}`);
+    }
+  }
+
+  console.log(`\n${formatTable(figures)}\n`);
+  const missed = Object.entries(figures).filter(([, f]) => f.met === false);
+  console.log(
+    missed.length === 0
+      ? 'Every target met.'
+      : `Targets missed: ${missed.map(([name]) => name).join(', ')}`,
+  );
+  if (failures.length > 0) console.log(`Benchmarks that failed to run: ${failures.length}`);
+  writeResults(RESULTS, figures, { benchmarks: names, quick, failures });
+  console.log(`Wrote ${RESULTS.pathname}`);
+  const childLines = childOutputLines();
+  if (childLines > 0) {
+    console.log(`Child processes printed ${childLines} lines: ${CHILD_LOG.pathname}`);
+  }
+}
+
+await main();
+// Targets are goals: a missed one still exits 0. Lingering sockets must not hold the exit.
+process.exit(0);
