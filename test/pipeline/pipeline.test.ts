@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/kv/runRecord.ts';
 import { type FakeFathom, type FathomMeeting, startFakeFathom } from '../fakes/fakeFathom.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
+import { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
 import { buildMeetings, internalMeeting } from '../fakes/fathomFixtures.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { runToEnd } from '../support/runHelpers.ts';
@@ -41,11 +41,7 @@ async function setup(
     env?: Record<string, string>;
     pageSize?: number;
     backend?: BackendKind;
-    respond?: Parameters<typeof startFakeOpenAI>[0] extends infer O
-      ? O extends { respond?: infer R }
-        ? R
-        : never
-      : never;
+    respond?: FakeOpenAIOptions['respond'];
   } = {},
 ): Promise<Setup> {
   const fathom = await startFakeFathom({
