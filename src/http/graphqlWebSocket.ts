@@ -66,6 +66,8 @@ export function attachGraphQLWebSocket(
 
   const disposable = useServer<Record<string, unknown>, Extra>(
     {
+      // Never put an internal error's message into a close reason a client can read.
+      isProd: true,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const header = params.Authorization ?? params.authorization;
