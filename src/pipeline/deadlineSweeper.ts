@@ -54,11 +54,11 @@ export class DeadlineSweeper {
   private async sweepOnce(): Promise<number> {
     const { store, logger, runTimeoutMs, graceMs } = this.options;
     const overdue = await store.listOverdue(this.now() - graceMs, 100);
+    const message =
+      `The run did not finish within its deadline (RUN_TIMEOUT_MS=${runTimeoutMs} ms): ` +
+      'the process running it stopped or fell behind.';
     let ended = 0;
     for (const { domain, runId } of overdue) {
-      const message =
-        `The run did not finish within its deadline (RUN_TIMEOUT_MS=${runTimeoutMs} ms): ` +
-        'the process running it stopped or fell behind.';
       const outcome = await updateRun(store, domain, runId, (run) =>
         fail(run, message, new Date(this.now())),
       );

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withTimeout } from '../timing.ts';
 import type { RunJob, RunQueue } from './runQueue.ts';
 
 /**
@@ -24,10 +25,6 @@ export class InProcessRunQueue implements RunQueue {
     this.drain();
   }
 
-  get size(): { waiting: number; running: number } {
-    return { waiting: this.waiting.length, running: this.running.size };
-  }
-
   /**
    * Stops taking jobs and interrupts the running ones through their shutdown signal; the
    * executor leaves an interrupted run open for a retry or the deadline sweeper.
@@ -36,8 +33,9 @@ export class InProcessRunQueue implements RunQueue {
     this.closed = true;
     this.waiting.length = 0;
     this.shutdown.abort(new Error('shutting down'));
-    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([Promise.allSettled([...this.running]), timer]);
+    await withTimeout(Promise.allSettled([...this.running]), timeoutMs, 'run queue close').catch(
+      () => {},
+    );
   }
 
   private drain(): void {

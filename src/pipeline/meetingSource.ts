@@ -53,7 +53,14 @@ export class FileMeetingSource implements MeetingSource {
       this.loaded = undefined;
       throw new PipelineError(`MEETINGS_FILE could not be read (${this.path}).`);
     }
-    const parsed = meetingsFileSchema.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      this.loaded = undefined;
+      throw new PipelineError(`MEETINGS_FILE is not valid JSON (${this.path}).`);
+    }
+    const parsed = meetingsFileSchema.safeParse(json);
     if (!parsed.success) {
       this.loaded = undefined;
       throw new PipelineError(

@@ -38,7 +38,7 @@ export class RunExecutor {
       return;
     }
     const startedAt = Date.parse(current.created_at);
-    const remainingMs = Math.max(0, startedAt + runTimeoutMs - this.now().getTime());
+    const remainingMs = Math.max(0, Date.parse(current.deadline_at) - this.now().getTime());
     const deadline = AbortSignal.timeout(remainingMs);
     const signal = shutdown ? AbortSignal.any([deadline, shutdown]) : deadline;
 

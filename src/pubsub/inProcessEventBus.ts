@@ -47,8 +47,4 @@ export class InProcessEventBus implements RunEventBus {
   get activeChannels(): number {
     return this.channels.size;
   }
-
-  get activeSubscriptions(): number {
-    return this.listeners.size;
-  }
 }
