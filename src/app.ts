@@ -104,10 +104,17 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     yoga,
     logger,
   );
-  const webSocket = attachGraphQLWebSocket(server, yoga, auth, {
-    ...config.webSocket,
-    maxPayloadBytes: config.maxBodyBytes,
-  });
+  const webSocket = attachGraphQLWebSocket(
+    server,
+    {
+      yoga,
+      auth,
+      services,
+      logger,
+      onSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
+    },
+    { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,6 +1,9 @@
-import { GraphQLError } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { AppError, toGraphQLError } from '../errors.ts';
+
+/** What a client reads in place of an internal error's message. */
+export const MASKED_ERROR_MESSAGE = 'Unexpected error.';
 
 /**
  * Yoga's error mask with our codes: an AppError anywhere in the chain becomes its
@@ -30,4 +33,16 @@ export function findAppError(error: unknown): AppError | undefined {
     current = wrapper.originalError ?? wrapper.cause;
   }
   return undefined;
+}
+
+/**
+ * A result's errors masked as Yoga masks every result it sends, for results executed
+ * outside Yoga (the WebSocket fan-out executes run states with graphql-js itself).
+ */
+export function maskResultErrors(result: ExecutionResult): ExecutionResult {
+  if (!result.errors) return result;
+  return {
+    ...result,
+    errors: result.errors.map((error) => maskError(error, MASKED_ERROR_MESSAGE) as GraphQLError),
+  };
 }

@@ -1,8 +1,16 @@
 import type { Server } from 'node:http';
-import { type DocumentNode, type ExecutionArgs, GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
-import type { Authenticator, Principal } from '../auth.ts';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Authenticator } from '../auth.ts';
+import type { AppServices } from '../context.ts';
+import { runEnvelopedOperation } from './envelopedOperations.ts';
+import {
+  GRAPHQL_TRANSPORT_WS,
+  GraphQLWsConnection,
+  type Subscriber,
+} from './graphqlWsConnection.ts';
+import { RunUpdateFanOut } from './runUpdateFanOut.ts';
 import type { EngagementYoga } from './yoga.ts';
 
 export interface WebSocketTransport {
@@ -11,37 +19,55 @@ export interface WebSocketTransport {
   readonly openConnections: number;
 }
 
-type Extra = { principal?: Principal };
+export interface WebSocketTransportDeps {
+  yoga: EngagementYoga;
+  auth: Authenticator;
+  services: AppServices;
+  logger: Logger;
+  /** Told when an `engagementUpdated` subscriber joins or leaves. */
+  onSubscriberChange(delta: 1 | -1): void;
+}
 
-type EnvelopedArgs = ExecutionArgs & {
-  rootValue: {
-    execute: (args: ExecutionArgs) => unknown;
-    subscribe: (args: ExecutionArgs) => unknown;
-  };
-};
+export interface WebSocketOptions {
+  keepAliveMs: number;
+  maxPayloadBytes: number;
+  maxConnections: number;
+  maxConnectionsPerClient: number;
+}
+
+/** How long a socket may stay open without `connection_init`, as graphql-ws servers allow. */
+const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 
 /**
- * GraphQL over WebSocket (`graphql-transport-ws`) on the HTTP server's `/graphql` path,
- * executing through Yoga's envelop so that the plugins, error masking and context are the
- * same as over HTTP. The token is checked once, in `connection_init`; a bad one closes the
- * socket with 4403.
+ * GraphQL over WebSocket (`graphql-transport-ws`, what graphql-ws clients speak) on the HTTP
+ * server's `/graphql` path. The token is checked once, in `connection_init`; a bad one closes
+ * the socket with 4403. `engagementUpdated` watches are served by the per-run fan-out; every
+ * other operation, and every watch the fan-out does not take, runs through Yoga's envelop as
+ * over HTTP.
  */
 export function attachGraphQLWebSocket(
   server: Server,
-  yoga: EngagementYoga,
-  auth: Authenticator,
-  options: {
-    keepAliveMs: number;
-    maxPayloadBytes: number;
-    maxConnections: number;
-    maxConnectionsPerClient: number;
-  },
+  deps: WebSocketTransportDeps,
+  options: WebSocketOptions,
 ): WebSocketTransport {
+  const { yoga, auth, logger } = deps;
+  const generic = (subscriber: Subscriber) => {
+    runEnvelopedOperation(yoga, subscriber).catch((error: unknown) => subscriber.abort(error));
+  };
+  const fanOut = new RunUpdateFanOut({
+    yoga,
+    services: deps.services,
+    fallback: generic,
+    onSubscriberChange: deps.onSubscriberChange,
+  });
+
   const perClient = new Map<string, number>();
   const wss = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
     maxPayload: options.maxPayloadBytes,
+    handleProtocols: (protocols) =>
+      protocols.has(GRAPHQL_TRANSPORT_WS) ? GRAPHQL_TRANSPORT_WS : false,
     // Refused at the upgrade, before any socket state is held: 503 and the client retries later.
     verifyClient: (info, accept) => {
       const address = info.req.socket.remoteAddress ?? 'unknown';
@@ -54,77 +80,55 @@ export function attachGraphQLWebSocket(
       }
     },
   });
+
+  const alive = new WeakSet<WebSocket>();
   wss.on('connection', (socket, request) => {
-    const address = request.socket.remoteAddress ?? 'unknown';
+    const tcp: Socket = request.socket;
+    const address = tcp.remoteAddress ?? 'unknown';
     perClient.set(address, (perClient.get(address) ?? 0) + 1);
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    socket.on('error', (error) => logger.debug({ err: error }, 'WebSocket error'));
     socket.once('close', () => {
       const left = (perClient.get(address) ?? 1) - 1;
       if (left <= 0) perClient.delete(address);
       else perClient.set(address, left);
     });
+    new GraphQLWsConnection(socket, tcp, {
+      authenticate: (params) => {
+        const header = params.Authorization ?? params.authorization;
+        return auth.authenticate(typeof header === 'string' ? header : undefined, address);
+      },
+      operations: fanOut,
+      initTimeoutMs: CONNECTION_INIT_TIMEOUT_MS,
+      onInternalError: (error) => logger.error({ err: error }, 'WebSocket message failed'),
+    });
   });
 
-  const disposable = useServer<Record<string, unknown>, Extra>(
-    {
-      // Never put an internal error's message into a close reason a client can read.
-      isProd: true,
-      onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const header = params.Authorization ?? params.authorization;
-        try {
-          ctx.extra.principal = await auth.authenticate(
-            typeof header === 'string' ? header : undefined,
-            ctx.extra.request.socket.remoteAddress,
-          );
-          // The upgrade request (headers and all) is not needed once the principal is known;
-          // not keeping it saves a few KB per open connection.
-          (ctx.extra as { request?: unknown }).request = undefined;
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          socket: ctx.extra.socket,
-          principal: ctx.extra.principal,
-          params: payload,
-        });
-        let document: DocumentNode;
-        let errors: readonly GraphQLError[];
-        try {
-          document = parse(payload.query);
-          errors = validate(schema, document);
-        } catch (error) {
-          // Syntax errors and limits that throw (graphql-armor) go back to the client.
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        if (errors.length > 0) return [...errors];
-        const args: EnvelopedArgs = {
-          schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        return args;
-      },
-      execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
-      subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
-    },
-    wss,
-    options.keepAliveMs,
-  );
+  // One sweep for all sockets rather than a timer each: ping every open socket, and end
+  // those that did not answer the previous ping.
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.delete(socket);
+      socket.ping();
+    }
+  }, options.keepAliveMs);
+  keepAlive.unref();
 
   return {
     get openConnections() {
       return wss.clients.size;
     },
     async close() {
-      await disposable.dispose();
+      clearInterval(keepAlive);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
+      await new Promise<void>((resolve, reject) =>
+        wss.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }

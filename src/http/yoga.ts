@@ -4,7 +4,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
-import { findAppError, maskError } from './errorMasking.ts';
+import { findAppError, MASKED_ERROR_MESSAGE, maskError } from './errorMasking.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
 export interface ServerContext {
@@ -36,7 +36,7 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
     // bundle holds ~57 MB once loaded: it is loaded when GraphiQL is first opened, not at start.
     renderGraphiQL: async (options) =>
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
-    maskedErrors: { maskError },
+    maskedErrors: { maskError, errorMessage: MASKED_ERROR_MESSAGE },
     logging: {
       debug: (...args) => logger.debug(args.join(' ')),
       info: (...args) => logger.info(args.join(' ')),

@@ -100,12 +100,14 @@ export class EngagementRuns {
    * terminal one. The channel is subscribed before the current state is read, so a write
    * landing in between is delivered (and a duplicate of the snapshot is dropped by version).
    * A deletion of the run is delivered as its notice, and ends the stream too.
-   * Rejects with NOT_FOUND when the run does not exist.
+   * Rejects with NOT_FOUND when the run does not exist. `transport` labels the watch in the
+   * open-subscriptions gauge; null leaves it uncounted, for a caller that counts its own
+   * subscribers of one shared watch.
    */
   async watch(
     domain: string,
     runId: string,
-    transport: SubscriptionTransport = 'http',
+    transport: SubscriptionTransport | null = 'http',
   ): Promise<AsyncIterableIterator<RunChannelMessage>> {
     const { events, store, keys } = this.deps;
     let lastVersion = 0;
@@ -134,9 +136,9 @@ export class EngagementRuns {
     const release = () => {
       if (stream) this.openStreams.delete(stream);
       events.unsubscribe(subscriptionId);
-      this.deps.onWatchChange?.(transport, -1);
+      if (transport) this.deps.onWatchChange?.(transport, -1);
     };
-    this.deps.onWatchChange?.(transport, 1);
+    if (transport) this.deps.onWatchChange?.(transport, 1);
 
     let snapshot: RunRecord | null;
     try {

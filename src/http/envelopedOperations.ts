@@ -1,0 +1,76 @@
+import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import type { Subscriber } from './graphqlWsConnection.ts';
+import type { EngagementYoga } from './yoga.ts';
+
+/**
+ * Runs any operation sent over WebSocket through Yoga's envelop, so that its plugins, error
+ * masking and context are the same as over HTTP: a query or mutation gets one `next`, a
+ * subscription every event, then `complete`. Invalid documents get an `error` message.
+ */
+export async function runEnvelopedOperation(
+  yoga: EngagementYoga,
+  subscriber: Subscriber,
+): Promise<void> {
+  const { payload, principal } = subscriber;
+  const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+    principal,
+    params: payload,
+  });
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query);
+    const errors = validate(schema, document);
+    if (errors.length > 0) {
+      subscriber.fail(JSON.stringify(errors));
+      return;
+    }
+  } catch (error) {
+    // Syntax errors and limits that throw (graphql-armor) go back to the client.
+    if (!(error instanceof GraphQLError)) throw error;
+    subscriber.fail(JSON.stringify([error]));
+    return;
+  }
+  const operation = getOperationAST(document, payload.operationName);
+  if (!operation) {
+    subscriber.fail(JSON.stringify([new GraphQLError('Unable to identify operation')]));
+    return;
+  }
+  const args = {
+    schema,
+    document,
+    operationName: payload.operationName,
+    variableValues: payload.variables,
+    contextValue: await contextFactory(),
+  };
+  if (!subscriber.active) return;
+  const result = await (operation.operation === 'subscription' ? subscribe(args) : execute(args));
+  if (!isAsyncIterable(result)) {
+    subscriber.last(JSON.stringify(result));
+    return;
+  }
+  const events = result[Symbol.asyncIterator]();
+  if (!subscriber.active) {
+    await events.return?.();
+    return;
+  }
+  subscriber.onCancel = () => void events.return?.();
+  try {
+    for (let step = await events.next(); !step.done; step = await events.next()) {
+      subscriber.next(JSON.stringify(step.value));
+    }
+  } catch (error) {
+    subscriber.fail(JSON.stringify([streamError(error)]));
+    return;
+  }
+  subscriber.complete();
+}
+
+/** A failed event stream (the server shutting down, a lost store) as the client sees it. */
+export function streamError(error: unknown): GraphQLError {
+  const originalError = error instanceof Error ? error : new Error(String(error));
+  return new GraphQLError(originalError.message, { originalError });
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
+}

@@ -1,0 +1,286 @@
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Principal } from '../auth.ts';
+
+/** The subprotocol of GraphQL over WebSocket (graphql-ws's `graphql-transport-ws`). */
+export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
+
+/** The protocol's close codes, as graphql-ws clients read them. */
+export const CloseCode = {
+  InternalServerError: 4500,
+  BadRequest: 4400,
+  Unauthorized: 4401,
+  Forbidden: 4403,
+  SubprotocolNotAcceptable: 4406,
+  ConnectionInitialisationTimeout: 4408,
+  SubscriberAlreadyExists: 4409,
+  TooManyInitialisationRequests: 4429,
+} as const;
+
+const optionalObject = z.record(z.string(), z.unknown()).nullish();
+
+const subscribePayload = z.object({
+  query: z.string(),
+  operationName: z.string().nullish(),
+  variables: optionalObject,
+  extensions: optionalObject,
+});
+
+export type SubscribePayload = z.infer<typeof subscribePayload>;
+
+/** The messages a client may send; anything else closes the connection with 4400. */
+const clientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('connection_init'), payload: optionalObject }),
+  z.object({ type: z.literal('ping'), payload: optionalObject }),
+  z.object({ type: z.literal('pong'), payload: optionalObject }),
+  z.object({ type: z.literal('subscribe'), id: z.string().min(1), payload: subscribePayload }),
+  z.object({ type: z.literal('complete'), id: z.string().min(1) }),
+]);
+
+/**
+ * One `subscribe` of one connection, as the code that runs the operation sees it: where its
+ * results go, and a way to hear that the client no longer wants them. Every method is a
+ * no-op once the operation has ended.
+ */
+export interface Subscriber {
+  readonly id: string;
+  readonly payload: SubscribePayload;
+  readonly principal: Principal;
+  /** False once ended: completed or failed by the server, completed by the client, or closed. */
+  readonly active: boolean;
+  /** Sends one result, given as its JSON. */
+  next(resultJson: string): void;
+  /** Sends the last result and the completion together, in one socket write. */
+  last(resultJson: string): void;
+  /** Sends `error` (the JSON of a list of GraphQL errors) and ends the operation. */
+  fail(errorsJson: string): void;
+  complete(): void;
+  /** Something of ours failed while serving it: logged, and the connection closed (4500). */
+  abort(error: unknown): void;
+  /** Called once if the client completes the operation or the connection closes first. */
+  onCancel: (() => void) | null;
+}
+
+/** Runs the operations of every connection. */
+export interface OperationRunner {
+  start(subscriber: Subscriber): void;
+}
+
+export interface ConnectionDeps {
+  /** Resolves to the principal of the `connection_init` payload, or rejects (4403). */
+  authenticate(connectionParams: Record<string, unknown>): Promise<Principal>;
+  operations: OperationRunner;
+  /** How long a new socket may wait before `connection_init` (4408 after it). */
+  initTimeoutMs: number;
+  onInternalError(error: unknown): void;
+}
+
+/**
+ * One WebSocket speaking `graphql-transport-ws`, as a graphql-ws client expects it: the
+ * `connection_init` handshake (checked once, by `authenticate`), ping/pong, and each
+ * `subscribe` handed to the operation runner under its id until it completes, either side
+ * ends it, or the socket closes. Results arrive already serialised, so a result shared by
+ * many subscribers is framed, not re-serialised, per socket.
+ */
+export class GraphQLWsConnection {
+  private initReceived = false;
+  private principal: Principal | null = null;
+  private readonly operations = new Map<string, ConnectionSubscriber>();
+  private initTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly socket: WebSocket,
+    /** The TCP socket under `socket`, to send a last result and its completion in one write. */
+    private readonly tcp: Socket,
+    private readonly deps: ConnectionDeps,
+  ) {
+    socket.once('close', () => this.closed());
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS) {
+      socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
+      return;
+    }
+    this.initTimer = setTimeout(() => {
+      if (!this.initReceived) {
+        socket.close(
+          CloseCode.ConnectionInitialisationTimeout,
+          'Connection initialisation timeout',
+        );
+      }
+    }, deps.initTimeoutMs);
+    socket.on('message', (data) => this.receive(String(data)));
+  }
+
+  /** Sends raw protocol text, if the socket is still open. */
+  send(text: string): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+  }
+
+  /** Sends both texts in one write to the TCP socket. */
+  sendTogether(first: string, second: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.tcp.cork();
+    this.socket.send(first);
+    this.socket.send(second);
+    this.tcp.uncork();
+  }
+
+  /** Forgets an operation that ended on the server's side. */
+  ended(id: string): void {
+    this.operations.delete(id);
+  }
+
+  private receive(text: string): void {
+    let message: z.infer<typeof clientMessage>;
+    try {
+      const parsed = clientMessage.safeParse(JSON.parse(text));
+      if (!parsed.success) throw parsed.error;
+      message = parsed.data;
+    } catch {
+      this.socket.close(CloseCode.BadRequest, 'Invalid message received');
+      return;
+    }
+    switch (message.type) {
+      case 'connection_init':
+        this.init(message.payload ?? {});
+        return;
+      case 'ping':
+        this.send(
+          JSON.stringify({
+            type: 'pong',
+            ...(message.payload ? { payload: message.payload } : {}),
+          }),
+        );
+        return;
+      case 'pong':
+        return;
+      case 'subscribe': {
+        if (!this.principal) {
+          this.socket.close(CloseCode.Unauthorized, 'Unauthorized');
+          return;
+        }
+        if (this.operations.has(message.id)) {
+          this.socket.close(
+            CloseCode.SubscriberAlreadyExists,
+            `Subscriber for ${message.id} already exists`,
+          );
+          return;
+        }
+        const subscriber = new ConnectionSubscriber(
+          this,
+          message.id,
+          message.payload,
+          this.principal,
+        );
+        this.operations.set(message.id, subscriber);
+        try {
+          this.deps.operations.start(subscriber);
+        } catch (error) {
+          this.internalError(error);
+        }
+        return;
+      }
+      case 'complete': {
+        const subscriber = this.operations.get(message.id);
+        this.operations.delete(message.id);
+        subscriber?.cancel();
+        return;
+      }
+    }
+  }
+
+  private init(connectionParams: Record<string, unknown>): void {
+    if (this.initReceived) {
+      this.socket.close(
+        CloseCode.TooManyInitialisationRequests,
+        'Too many initialisation requests',
+      );
+      return;
+    }
+    this.initReceived = true;
+    if (this.initTimer) clearTimeout(this.initTimer);
+    this.initTimer = null;
+    this.deps.authenticate(connectionParams).then(
+      (principal) => {
+        this.principal = principal;
+        this.send('{"type":"connection_ack"}');
+      },
+      () => this.socket.close(CloseCode.Forbidden, 'Forbidden'),
+    );
+  }
+
+  /** Something of ours failed: logged, and the socket closed with no more said (4500). */
+  internalError(error: unknown): void {
+    this.deps.onInternalError(error);
+    this.socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+
+  private closed(): void {
+    if (this.initTimer) clearTimeout(this.initTimer);
+    const open = [...this.operations.values()];
+    this.operations.clear();
+    for (const subscriber of open) subscriber.cancel();
+  }
+}
+
+class ConnectionSubscriber implements Subscriber {
+  onCancel: (() => void) | null = null;
+  private open = true;
+  /** `{"id":"…","type":` – the start every message of this operation shares. */
+  private readonly head: string;
+
+  constructor(
+    private readonly connection: GraphQLWsConnection,
+    readonly id: string,
+    readonly payload: SubscribePayload,
+    readonly principal: Principal,
+  ) {
+    this.head = `{"id":${JSON.stringify(id)},"type":`;
+  }
+
+  get active(): boolean {
+    return this.open;
+  }
+
+  next(resultJson: string): void {
+    if (this.open) this.connection.send(`${this.head}"next","payload":${resultJson}}`);
+  }
+
+  last(resultJson: string): void {
+    if (!this.end()) return;
+    this.connection.sendTogether(
+      `${this.head}"next","payload":${resultJson}}`,
+      `${this.head}"complete"}`,
+    );
+  }
+
+  fail(errorsJson: string): void {
+    if (this.end()) this.connection.send(`${this.head}"error","payload":${errorsJson}}`);
+  }
+
+  complete(): void {
+    if (this.end()) this.connection.send(`${this.head}"complete"}`);
+  }
+
+  abort(error: unknown): void {
+    this.end();
+    this.connection.internalError(error);
+  }
+
+  /** The client completed it, or the connection closed: nothing more is sent. */
+  cancel(): void {
+    if (!this.open) return;
+    this.open = false;
+    const onCancel = this.onCancel;
+    this.onCancel = null;
+    onCancel?.();
+  }
+
+  private end(): boolean {
+    if (!this.open) return false;
+    this.open = false;
+    this.onCancel = null;
+    this.connection.ended(this.id);
+    return true;
+  }
+}
