@@ -81,11 +81,6 @@ export class RunUpdateFanOut {
     }
   }
 
-  /** Groups open now (one per run and distinct operation). */
-  get openGroups(): number {
-    return this.groups.size;
-  }
-
   /** The watch a subscription's document is, or null (not a plain watch, or invalid). */
   private prepare(subscriber: Subscriber): RunWatchOperation | null {
     const { query, operationName } = subscriber.payload;
