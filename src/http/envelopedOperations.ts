@@ -1,4 +1,5 @@
 import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import { isAsyncIterable } from 'graphql-yoga';
 import type { Subscriber } from './graphqlWsConnection.ts';
 import type { EngagementYoga } from './yoga.ts';
 
@@ -69,8 +70,4 @@ export async function runEnvelopedOperation(
 export function streamError(error: unknown): GraphQLError {
   const originalError = error instanceof Error ? error : new Error(String(error));
   return new GraphQLError(originalError.message, { originalError });
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }

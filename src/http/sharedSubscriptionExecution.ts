@@ -5,7 +5,7 @@ import {
   type ExecutionResult,
   execute,
 } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -57,10 +57,6 @@ export function useSharedSubscriptionExecution(): Plugin {
       }) as never);
     },
   };
-}
-
-function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
-  return typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 }
 
 /** Maps each value of `source`; ending the result ends the source (so it can release). */
