@@ -1,23 +1,28 @@
 /**
- * 2. Subscriptions vs polling: 1,000 concurrent runs of 30 s (scripted pipeline), watched
- * either by clients polling `engagementStatus` every 2 s over keep-alive HTTP, or by one
- * WebSocket subscription per run.
+ * 2. Subscriptions vs polling: 1,000 concurrent runs of 30 s (scripted pipeline), each watched
+ * by a front end of its own, either polling `engagementStatus` every 2 s over its keep-alive
+ * connection, or subscribed over its WebSocket.
  *
  * Each side gets a fresh deployment: the service with RUN_WORKER=false, and a run worker
  * process (`npm run worker` with the scripted pipeline) that executes the runs, so the
- * pipeline's own CPU stays out of the service process measured. A third side with nobody
+ * pipeline's own CPU stays out of the service process measured. A side with nobody
  * watching measures what starting the runs costs the service, and is subtracted from both.
- * Every service is warmed up alike (polls and subscriptions) before its window. CPU =
- * utime + stime of the service process from /proc over the same fixed window. "Knowing" is
+ * Every server is warmed up alike (polls and subscriptions) before its window. CPU =
+ * utime + stime of the server process from /proc over the same fixed window. "Knowing" is
  * measured from the moment a raw Redis pattern subscriber in the client process sees the
  * terminal write.
+ *
+ * Two more sides measure the floor: the same clients watching the same runs through a
+ * server that does nothing but move the records (harness/floorServer.ts: no GraphQL, no
+ * validation, no auth), so that the service's cost can be read as a multiple of what the
+ * transport, Redis and the kernel cost anyway.
  */
 import type { WatchMode, WatchResult } from './harness/clients/watch.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
 import { cpuSeconds, cpuTimes } from './harness/proc.ts';
 import { startRedis } from './harness/redis.ts';
-import { freshPrefix, startRunWorker, startService } from './harness/service.ts';
+import { freshPrefix, startFloorServer, startRunWorker, startService } from './harness/service.ts';
 import { nowMs, type Summary, sleep, summarize } from './harness/stats.ts';
 import { shares, startClientWorkers } from './harness/workers.ts';
 
@@ -27,8 +32,19 @@ const START_SPREAD_MS = 5_000;
 /** Polls and subscriptions each fresh service serves before its window, on every side. */
 const WARM_UP_CYCLES = 500;
 
+/** Who watches the runs, and through which server. */
+type Side = WatchMode | 'floor-poll' | 'floor-subscribe';
+
+const SIDES: ReadonlyArray<{ side: Side; mode: WatchMode; floor: boolean }> = [
+  { side: 'none', mode: 'none', floor: false },
+  { side: 'poll', mode: 'poll', floor: false },
+  { side: 'subscribe', mode: 'subscribe', floor: false },
+  { side: 'floor-poll', mode: 'poll', floor: true },
+  { side: 'floor-subscribe', mode: 'subscribe', floor: true },
+];
+
 interface SideResult {
-  /** The service process; the runs themselves are executed by a worker process. */
+  /** The server measured (the service, or the floor server); the runs execute elsewhere. */
   cpuSeconds: number;
   /** The run worker's CPU (the pipeline's own cost), for reference. */
   workerSeconds: number;
@@ -48,13 +64,13 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
   const runs = context.quick ? 500 : 1000;
   const runMs = context.quick ? 20_000 : 30_000;
   const redis = await startRedis();
-  const sides: Partial<Record<WatchMode, SideResult>> = {};
+  const sides: Partial<Record<Side, SideResult>> = {};
   try {
-    for (const mode of ['none', 'poll', 'subscribe'] as const) {
-      sides[mode] = await measureSide(context, mode, redis.url, runs, runMs);
-      const side = sides[mode];
+    for (const { side: name, mode, floor } of SIDES) {
+      const side = await measureSide(context, name, mode, floor, redis.url, runs, runMs);
+      sides[name] = side;
       context.log(
-        `${mode}: service ${side.cpuSeconds.toFixed(2)} CPU s (${side.systemSeconds.toFixed(2)} system), ` +
+        `${name}: ${floor ? 'floor server' : 'service'} ${side.cpuSeconds.toFixed(2)} CPU s (${side.systemSeconds.toFixed(2)} system), ` +
           `run worker ${side.workerSeconds.toFixed(2)} CPU s, over ${side.windowSeconds.toFixed(1)} s, ` +
           `${side.known}/${runs} ended, ${side.requests} watching requests, ${(side.bytes / 1e6).toFixed(2)} MB` +
           (side.know.count > 0
@@ -69,6 +85,8 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
   const none = sides.none as SideResult;
   const poll = sides.poll as SideResult;
   const sub = sides.subscribe as SideResult;
+  const floorPoll = sides['floor-poll'] as SideResult;
+  const floorSub = sides['floor-subscribe'] as SideResult;
   const pollNet = poll.cpuSeconds - none.cpuSeconds;
   const subNet = sub.cpuSeconds - none.cpuSeconds;
   const shape = `${runs} runs of ${runMs / 1000} s`;
@@ -116,6 +134,26 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
       target: { op: '>=', bound: 50 },
       note: 'polling median / subscription median, terminal write -> client knows',
     }),
+    sub_vs_floor_cpu_ratio: ratioFigure({
+      measured: Math.max(0, subNet),
+      baseline: floorSub.cpuSeconds,
+      unit: 'CPU s',
+      note: 'subscribed: the service (net) / the floor server, same clients and runs',
+    }),
+    poll_vs_floor_cpu_ratio: ratioFigure({
+      measured: pollNet,
+      baseline: floorPoll.cpuSeconds,
+      unit: 'CPU s',
+      note: 'polling: the service (net) / the floor server, same clients and runs',
+    }),
+    floor_sub_vs_poll_cpu_ratio: ratioFigure({
+      measured: floorSub.cpuSeconds,
+      baseline: pollNet,
+      unit: 'CPU s',
+      note:
+        'the floor server subscribed / the service polling: the headline CPU ratio a push ' +
+        `server with no cost of its own would score; floor subscribed / floor polling: ${(floorSub.cpuSeconds / floorPoll.cpuSeconds).toFixed(3)}`,
+    }),
     notify_p99_ms_subscribed: plainFigure({
       value: sub.know.p99,
       baseline: poll.know.p99,
@@ -127,7 +165,9 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
 
 async function measureSide(
   context: BenchContext,
+  side: Side,
   mode: WatchMode,
+  floor: boolean,
   redisUrl: string,
   runs: number,
   runMs: number,
@@ -142,18 +182,25 @@ async function measureSide(
   };
   const service = await startService({ redisUrl, env: { ...runEnv, RUN_WORKER: 'false' } });
   const worker = await startRunWorker({ redisUrl, kvPrefix, runMs, env: runEnv });
-  const pool = await startClientWorkers(CLIENT_PROCESSES, `watch-${mode}`);
+  // On a floor side the service only takes the start mutations; the floor server, measured
+  // instead, takes the polls or the subscriptions.
+  const floorServer = floor ? await startFloorServer({ redisUrl, kvPrefix }) : null;
+  const measuredPid = floorServer?.pid ?? service.pid;
+  const pollUrl = floorServer ? `${floorServer.url}/graphql` : service.graphqlUrl;
+  const wsUrl = floorServer ? `${floorServer.url.replace(/^http/, 'ws')}/graphql` : service.wsUrl;
+  const pool = await startClientWorkers(CLIENT_PROCESSES, `watch-${side}`);
   try {
     await pool.workers[0]?.call('watch.warmUp', {
       graphqlUrl: service.graphqlUrl,
-      wsUrl: service.wsUrl,
+      pollUrl,
+      wsUrl,
       cycles: WARM_UP_CYCLES,
     });
     await sleep(1_000);
     const counts = shares(runs, pool.size);
     const windowMs = START_SPREAD_MS + runMs + POLL_INTERVAL_MS + 5_000;
-    context.log(`${mode}: ${runs} runs, measuring ${(windowMs / 1000).toFixed(0)} s`);
-    const cpuBefore = cpuTimes(service.pid);
+    context.log(`${side}: ${runs} runs, measuring ${(windowMs / 1000).toFixed(0)} s`);
+    const cpuBefore = cpuTimes(measuredPid);
     const workerBefore = cpuSeconds(worker.pid);
     const started = nowMs();
     const results = await pool.all<WatchResult>('watch.run', (i) => ({
@@ -161,7 +208,8 @@ async function measureSide(
       runs: counts[i],
       worker: i,
       graphqlUrl: service.graphqlUrl,
-      wsUrl: service.wsUrl,
+      pollUrl,
+      wsUrl,
       redisUrl,
       kvPrefix: service.kvPrefix,
       startSpreadMs: START_SPREAD_MS,
@@ -170,7 +218,7 @@ async function measureSide(
     }));
     // The same fixed window for every side; a side that took longer is measured to its end.
     await sleep(Math.max(0, windowMs - (nowMs() - started)));
-    const cpuAfter = cpuTimes(service.pid);
+    const cpuAfter = cpuTimes(measuredPid);
     return {
       workerSeconds: cpuSeconds(worker.pid) - workerBefore,
       cpuSeconds: cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system,
@@ -186,6 +234,7 @@ async function measureSide(
     };
   } finally {
     await pool.stop();
+    await floorServer?.stop();
     await worker.stop();
     await service.stop();
   }

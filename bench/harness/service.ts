@@ -104,3 +104,16 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     stop: () => child.stop(10_000),
   };
 }
+
+/** The floor server (floorServer.ts) on the deployment's Redis and KV_PREFIX. */
+export async function startFloorServer(options: {
+  redisUrl: string;
+  kvPrefix: string;
+}): Promise<ChildHandle & { url: string }> {
+  const child = await spawnChild(new URL('./floorServer.ts', import.meta.url), {
+    name: 'floor-server',
+    env: minimalEnv({ REDIS_URL: options.redisUrl, KV_PREFIX: options.kvPrefix }),
+    nodeFlags: EXTRA_NODE_FLAGS,
+  });
+  return Object.assign(child, { url: (child.info as { url: string }).url });
+}

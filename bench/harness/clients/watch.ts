@@ -24,7 +24,11 @@ export interface WatchParams {
   mode: WatchMode;
   runs: number;
   worker: number;
+  /** Where the start mutations go: the service. */
   graphqlUrl: string;
+  /** Where polls go (the service, or the floor server). */
+  pollUrl: string;
+  /** Where subscriptions go (the service, or the floor server). */
   wsUrl: string;
   redisUrl: string;
   kvPrefix: string;
@@ -75,7 +79,6 @@ async function watch(params: WatchParams): Promise<WatchResult> {
   await raw.psubscribe(`${params.kvPrefix}engagement-updates:*`);
 
   const startAgent = keepAliveAgent(32);
-  const pollAgent = keepAliveAgent(256);
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => sockets.add(socket);
   const TrackedWebSocket = countingWebSocket(track);
@@ -84,30 +87,36 @@ async function watch(params: WatchParams): Promise<WatchResult> {
   const runIds: string[] = [];
 
   const poll = async (domain: string, runId: string) => {
-    // Each client polls at its own phase, as independent front ends do; in step with the
-    // scripted pipeline's timing, every poll would land just after each write.
+    // Each run is watched by a front end of its own, as a subscribed run is: one keep-alive
+    // connection per run (opened once, polled on every 2 s), and its own phase; in step
+    // with the scripted pipeline's timing, every poll would land just after each write.
+    const agent = keepAliveAgent(1);
     let wait = Math.random() * params.pollIntervalMs;
-    for (;;) {
-      await sleep(wait);
-      wait = params.pollIntervalMs;
-      requests++;
-      try {
-        const response = await postJson<StatusResponse>(
-          pollAgent,
-          params.graphqlUrl,
-          { query: STATUS_QUERY, variables: { domain, runId } },
-          track,
-        );
-        messages++;
-        const status = response.body.data?.engagementStatus?.[0]?.status;
-        if (status && isTerminalStatus(status)) {
-          knownAt.set(runId, nowMs());
-          return;
+    try {
+      for (;;) {
+        await sleep(wait);
+        wait = params.pollIntervalMs;
+        requests++;
+        try {
+          const response = await postJson<StatusResponse>(
+            agent,
+            params.pollUrl,
+            { query: STATUS_QUERY, variables: { domain, runId } },
+            track,
+          );
+          messages++;
+          const status = response.body.data?.engagementStatus?.[0]?.status;
+          if (status && isTerminalStatus(status)) {
+            knownAt.set(runId, nowMs());
+            return;
+          }
+          if (response.body.errors) note(JSON.stringify(response.body.errors).slice(0, 200));
+        } catch (error) {
+          note(String(error));
         }
-        if (response.body.errors) note(JSON.stringify(response.body.errors).slice(0, 200));
-      } catch (error) {
-        note(String(error));
       }
+    } finally {
+      agent.destroy();
     }
   };
 
@@ -170,7 +179,6 @@ async function watch(params: WatchParams): Promise<WatchResult> {
   let bytes = 0;
   for (const socket of sockets) bytes += socket.bytesRead + socket.bytesWritten;
   startAgent.destroy();
-  pollAgent.destroy();
   await raw.quit();
   return {
     started: runIds.length,
@@ -184,11 +192,17 @@ async function watch(params: WatchParams): Promise<WatchResult> {
 }
 
 /**
- * Brings a fresh service to steady state before it is measured: starts a run, polls it and
- * subscribes to it (then leaves) `cycles` times each, so that every side's window starts
- * with the polling and the subscribing code equally compiled and optimised.
+ * Brings a fresh server to steady state before it is measured: starts a run (on the
+ * service), polls it and subscribes to it (then leaves) `cycles` times each, so that every
+ * side's window starts with the polling and the subscribing code equally compiled and
+ * optimised.
  */
-async function warmUp(params: { graphqlUrl: string; wsUrl: string; cycles: number }) {
+async function warmUp(params: {
+  graphqlUrl: string;
+  pollUrl: string;
+  wsUrl: string;
+  cycles: number;
+}) {
   const agent = keepAliveAgent(8);
   try {
     const domain = 'warm-up.bench-example.com';
@@ -199,7 +213,7 @@ async function warmUp(params: { graphqlUrl: string; wsUrl: string; cycles: numbe
     const runId = started.body.data?.startEngagementSummary?.runId;
     if (!runId) throw new Error(`warm-up start failed: ${JSON.stringify(started.body)}`);
     await mapLimit(Array.from({ length: params.cycles }), 8, async () => {
-      await postJson(agent, params.graphqlUrl, {
+      await postJson(agent, params.pollUrl, {
         query: STATUS_QUERY,
         variables: { domain, runId },
       });
