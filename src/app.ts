@@ -5,6 +5,7 @@ import { createAuthenticator } from './auth.ts';
 import { type Backend, createBackend } from './backends.ts';
 import type { Config } from './config.ts';
 import type { AppServices } from './context.ts';
+import { useCompiledExecution } from './http/compiledExecution.ts';
 import { attachGraphQLWebSocket } from './http/graphqlWebSocket.ts';
 import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
 import { createHttpServer } from './http/httpServer.ts';
@@ -91,6 +92,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     introspection: config.introspection,
     plugins: [
       ...hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
+      useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
     ],
   });

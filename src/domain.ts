@@ -18,7 +18,26 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const RESERVED_TLDS = new Set(['localhost', 'local', 'internal', 'invalid', 'arpa', 'home', 'lan']);
 
+/**
+ * Inputs seen lately and their domains. Each polling client sends the same domain every
+ * 2 s, and parsing it (a URL, then the public-suffix list) costs more than the lookup.
+ * Only short inputs that normalise are kept, and the memory starts over when it is full.
+ */
+const recentDomains = new Map<string, string>();
+const RECENT_LIMIT = 10_000;
+
 export function normaliseDomain(input: string): string {
+  const known = recentDomains.get(input);
+  if (known !== undefined) return known;
+  const domain = normalise(input);
+  if (input.length <= MAX_HOSTNAME_LENGTH) {
+    if (recentDomains.size >= RECENT_LIMIT) recentDomains.clear();
+    recentDomains.set(input, domain);
+  }
+  return domain;
+}
+
+function normalise(input: string): string {
   const trimmed = input.trim();
   if (trimmed === '') throw invalid(input, 'it is empty');
   if (trimmed.length > MAX_INPUT_LENGTH) throw invalid(input, 'it is too long');

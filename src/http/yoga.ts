@@ -38,7 +38,10 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
       (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     maskedErrors: { maskError, errorMessage: MASKED_ERROR_MESSAGE },
     logging: {
-      debug: (...args) => logger.debug(args.join(' ')),
+      // Yoga reports a few debug lines on every request: build them only when shown.
+      debug: (...args) => {
+        if (logger.isLevelEnabled('debug')) logger.debug(args.join(' '));
+      },
       info: (...args) => logger.info(args.join(' ')),
       warn: (...args) => logger.warn(args.join(' ')),
       // Yoga reports every error it masks. A user's mistake (bad input, no token) is not
