@@ -32,15 +32,43 @@ const START_SPREAD_MS = 5_000;
 /** Polls and subscriptions each fresh service serves before its window, on every side. */
 const WARM_UP_CYCLES = 500;
 
-/** Who watches the runs, and through which server. */
-type Side = WatchMode | 'floor-poll' | 'floor-subscribe';
+/** Runs per front end on the multiplexed sides. */
+const RUNS_PER_SHARED_FRONT_END = 10;
 
-const SIDES: ReadonlyArray<{ side: Side; mode: WatchMode; floor: boolean }> = [
-  { side: 'none', mode: 'none', floor: false },
-  { side: 'poll', mode: 'poll', floor: false },
-  { side: 'subscribe', mode: 'subscribe', floor: false },
-  { side: 'floor-poll', mode: 'poll', floor: true },
-  { side: 'floor-subscribe', mode: 'subscribe', floor: true },
+/** Who watches the runs, over how many connections, and through which server. */
+type Side =
+  | WatchMode
+  | 'floor-poll'
+  | 'floor-subscribe'
+  | 'poll-multiplexed'
+  | 'subscribe-multiplexed';
+
+interface SideSpec {
+  side: Side;
+  mode: WatchMode;
+  /** Watched through the floor server instead of the service. */
+  floor: boolean;
+  runsPerFrontEnd: number;
+}
+
+const SIDES: readonly SideSpec[] = [
+  { side: 'none', mode: 'none', floor: false, runsPerFrontEnd: 1 },
+  { side: 'poll', mode: 'poll', floor: false, runsPerFrontEnd: 1 },
+  { side: 'subscribe', mode: 'subscribe', floor: false, runsPerFrontEnd: 1 },
+  { side: 'floor-poll', mode: 'poll', floor: true, runsPerFrontEnd: 1 },
+  { side: 'floor-subscribe', mode: 'subscribe', floor: true, runsPerFrontEnd: 1 },
+  {
+    side: 'poll-multiplexed',
+    mode: 'poll',
+    floor: false,
+    runsPerFrontEnd: RUNS_PER_SHARED_FRONT_END,
+  },
+  {
+    side: 'subscribe-multiplexed',
+    mode: 'subscribe',
+    floor: false,
+    runsPerFrontEnd: RUNS_PER_SHARED_FRONT_END,
+  },
 ];
 
 interface SideResult {
@@ -66,11 +94,12 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
   const redis = await startRedis();
   const sides: Partial<Record<Side, SideResult>> = {};
   try {
-    for (const { side: name, mode, floor } of SIDES) {
-      const side = await measureSide(context, name, mode, floor, redis.url, runs, runMs);
+    for (const spec of SIDES) {
+      const name = spec.side;
+      const side = await measureSide(context, spec, redis.url, runs, runMs);
       sides[name] = side;
       context.log(
-        `${name}: ${floor ? 'floor server' : 'service'} ${side.cpuSeconds.toFixed(2)} CPU s (${side.systemSeconds.toFixed(2)} system), ` +
+        `${name}: ${spec.floor ? 'floor server' : 'service'} ${side.cpuSeconds.toFixed(2)} CPU s (${side.systemSeconds.toFixed(2)} system), ` +
           `run worker ${side.workerSeconds.toFixed(2)} CPU s, over ${side.windowSeconds.toFixed(1)} s, ` +
           `${side.known}/${runs} ended, ${side.requests} watching requests, ${(side.bytes / 1e6).toFixed(2)} MB` +
           (side.know.count > 0
@@ -87,6 +116,8 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
   const sub = sides.subscribe as SideResult;
   const floorPoll = sides['floor-poll'] as SideResult;
   const floorSub = sides['floor-subscribe'] as SideResult;
+  const pollShared = sides['poll-multiplexed'] as SideResult;
+  const subShared = sides['subscribe-multiplexed'] as SideResult;
   const pollNet = poll.cpuSeconds - none.cpuSeconds;
   const subNet = sub.cpuSeconds - none.cpuSeconds;
   const shape = `${runs} runs of ${runMs / 1000} s`;
@@ -134,6 +165,14 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
       target: { op: '>=', bound: 50 },
       note: 'polling median / subscription median, terminal write -> client knows',
     }),
+    poll_vs_sub_cpu_ratio_multiplexed: ratioFigure({
+      measured: Math.max(0, subShared.cpuSeconds - none.cpuSeconds),
+      baseline: pollShared.cpuSeconds - none.cpuSeconds,
+      unit: 'CPU s',
+      note:
+        `the same, with each front end watching ${RUNS_PER_SHARED_FRONT_END} runs over its one ` +
+        'connection (its WebSocket carries all its subscriptions; its keep-alive connection all its polls)',
+    }),
     sub_vs_floor_cpu_ratio: ratioFigure({
       measured: Math.max(0, subNet),
       baseline: floorSub.cpuSeconds,
@@ -165,9 +204,7 @@ export async function pollVsSubscribe(context: BenchContext): Promise<Figures> {
 
 async function measureSide(
   context: BenchContext,
-  side: Side,
-  mode: WatchMode,
-  floor: boolean,
+  { side, mode, floor, runsPerFrontEnd }: SideSpec,
   redisUrl: string,
   runs: number,
   runMs: number,
@@ -214,6 +251,7 @@ async function measureSide(
       kvPrefix: service.kvPrefix,
       startSpreadMs: START_SPREAD_MS,
       pollIntervalMs: POLL_INTERVAL_MS,
+      runsPerFrontEnd,
       timeoutMs: windowMs + 60_000,
     }));
     // The same fixed window for every side; a side that took longer is measured to its end.

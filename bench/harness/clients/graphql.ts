@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { createClient as createWsClient } from 'graphql-ws';
+import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { ENGAGEMENT_UPDATED, RUN_FIELDS } from '../../../test/support/graphqlClients.ts';
 
@@ -49,8 +49,66 @@ export function watchRun(
   sink: RunEventSink,
   webSocketImpl: typeof WebSocket = WebSocket,
 ): () => void {
+  if (transport === 'ws') {
+    // A close code and the error graphql-ws reports for it are one failure, told once.
+    let failed = false;
+    const once: RunEventSink = {
+      next: (event) => sink.next(event),
+      error(error) {
+        if (failed) return;
+        failed = true;
+        sink.error(error);
+      },
+      complete: () => sink.complete(),
+    };
+    const client = runWatchClient(target.wsUrl, once.error, webSocketImpl);
+    const unsubscribe = watchRunOn(client, variables, once);
+    // Leave as a browser tab would: `complete` first, then the lazy client closes the socket
+    // once it has no subscription left (dispose afterwards only makes sure).
+    return () => {
+      unsubscribe();
+      setTimeout(() => void client.dispose(), 100);
+    };
+  }
+  return watchOverSse(target.graphqlUrl, { query: WATCH_QUERY, variables }, graphqlSink(sink));
+}
+
+/**
+ * A graphql-ws client as a front end holds it: lazy (its WebSocket opens with the first
+ * subscription and closes after the last), carrying every run it watches.
+ */
+export function runWatchClient(
+  wsUrl: string,
+  onAbnormalClose: (error: unknown) => void,
+  webSocketImpl: typeof WebSocket = WebSocket,
+): WsClient {
+  return createWsClient({
+    url: wsUrl,
+    webSocketImpl,
+    lazy: true,
+    retryAttempts: 0,
+    on: {
+      closed: (event) => {
+        const code = (event as { code?: number }).code;
+        if (code !== undefined && code !== 1000) onAbnormalClose({ closeCode: code });
+      },
+    },
+  });
+}
+
+/** Subscribes to one run on `client`; returns the function that completes it. */
+export function watchRunOn(
+  client: WsClient,
+  variables: { domain: string; runId: string },
+  sink: RunEventSink,
+): () => void {
+  return client.subscribe({ query: WATCH_QUERY, variables }, graphqlSink(sink) as never);
+}
+
+/** GraphQL results in, run events out; the first error (or empty result) ends it. */
+function graphqlSink(sink: RunEventSink) {
   let failed = false;
-  const graphqlSink = {
+  return {
     next(result: { data?: { engagementUpdated?: RunEvent } | null; errors?: unknown }) {
       const run = result.data?.engagementUpdated;
       if (run) sink.next(run);
@@ -66,29 +124,6 @@ export function watchRun(
     },
     complete: () => sink.complete(),
   };
-  const payload = { query: WATCH_QUERY, variables };
-  if (transport === 'ws') {
-    const client = createWsClient({
-      url: target.wsUrl,
-      webSocketImpl,
-      lazy: true,
-      retryAttempts: 0,
-      on: {
-        closed: (event) => {
-          const code = (event as { code?: number }).code;
-          if (code !== undefined && code !== 1000) graphqlSink.error({ closeCode: code });
-        },
-      },
-    });
-    const unsubscribe = client.subscribe(payload, graphqlSink as never);
-    // Leave as a browser tab would: `complete` first, then the lazy client closes the socket
-    // once it has no subscription left (dispose afterwards only makes sure).
-    return () => {
-      unsubscribe();
-      setTimeout(() => void client.dispose(), 100);
-    };
-  }
-  return watchOverSse(target.graphqlUrl, payload, graphqlSink);
 }
 
 /**

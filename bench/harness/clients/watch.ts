@@ -1,12 +1,16 @@
+import type { Agent } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Client as WsClient } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { mapLimit, nowMs, sleep } from '../stats.ts';
 import {
   countingWebSocket,
   isTerminalStatus,
+  runWatchClient,
   START_MUTATION,
   STATUS_QUERY,
   watchRun,
+  watchRunOn,
 } from './graphql.ts';
 import { keepAliveAgent, postJson } from './http.ts';
 
@@ -34,6 +38,11 @@ export interface WatchParams {
   kvPrefix: string;
   startSpreadMs: number;
   pollIntervalMs: number;
+  /**
+   * Runs each front end watches over its one connection (a keep-alive connection it polls
+   * on, or a WebSocket carrying its subscriptions); 1: a front end per run.
+   */
+  runsPerFrontEnd: number;
   timeoutMs: number;
 }
 
@@ -49,6 +58,13 @@ export interface WatchResult {
   /** GraphQL results received while watching (poll responses or subscription events). */
   messages: number;
   errors: string[];
+}
+
+/** A front end: its runs still watched, and its one connection. */
+interface FrontEnd {
+  runs: number;
+  agent?: Agent;
+  client?: WsClient;
 }
 
 type RunStartResponse = {
@@ -86,11 +102,38 @@ async function watch(params: WatchParams): Promise<WatchResult> {
   let messages = 0;
   const runIds: string[] = [];
 
-  const poll = async (domain: string, runId: string) => {
-    // Each run is watched by a front end of its own, as a subscribed run is: one keep-alive
-    // connection per run (opened once, polled on every 2 s), and its own phase; in step
-    // with the scripted pipeline's timing, every poll would land just after each write.
-    const agent = keepAliveAgent(1);
+  /** The connection each front end watches its runs over, closed after its last run. */
+  const frontEnds = new Map<number, FrontEnd>();
+  const frontEnd = (index: number): FrontEnd => {
+    const id = Math.floor(index / params.runsPerFrontEnd);
+    let entry = frontEnds.get(id);
+    if (!entry) {
+      entry = { runs: 0 };
+      frontEnds.set(id, entry);
+    }
+    entry.runs++;
+    return entry;
+  };
+  const leave = (index: number) => {
+    const id = Math.floor(index / params.runsPerFrontEnd);
+    const entry = frontEnds.get(id);
+    if (!entry) return;
+    entry.runs--;
+    if (entry.runs > 0) return;
+    frontEnds.delete(id);
+    entry.agent?.destroy();
+    // The lazy client closes its socket after its last subscription; dispose makes sure.
+    const client = entry.client;
+    if (client) setTimeout(() => void client.dispose(), 100);
+  };
+
+  const poll = async (index: number, domain: string, runId: string) => {
+    // Each front end polls each of its runs at its own phase, over its one keep-alive
+    // connection; in step with the scripted pipeline's timing, every poll would land just
+    // after each write.
+    const owner = frontEnd(index);
+    owner.agent ??= keepAliveAgent(1);
+    const agent = owner.agent;
     let wait = Math.random() * params.pollIntervalMs;
     try {
       for (;;) {
@@ -116,16 +159,29 @@ async function watch(params: WatchParams): Promise<WatchResult> {
         }
       }
     } finally {
-      agent.destroy();
+      leave(index);
     }
   };
 
-  const subscribe = (domain: string, runId: string) =>
+  const subscribe = (index: number, domain: string, runId: string) =>
     new Promise<void>((resolve) => {
       requests++;
-      const dispose = watchRun(
-        'ws',
-        params,
+      const owner = frontEnd(index);
+      owner.client ??= runWatchClient(
+        params.wsUrl,
+        (error) => note(JSON.stringify(error).slice(0, 200)),
+        TrackedWebSocket,
+      );
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        leave(index);
+        resolve();
+      };
+      const unsubscribe = watchRunOn(
+        owner.client,
         { domain, runId },
         {
           next(event) {
@@ -136,15 +192,10 @@ async function watch(params: WatchParams): Promise<WatchResult> {
           },
           error(error) {
             note(JSON.stringify(error).slice(0, 200));
-            dispose();
-            resolve();
+            finish();
           },
-          complete() {
-            dispose();
-            resolve();
-          },
+          complete: finish,
         },
-        TrackedWebSocket,
       );
     });
 
@@ -161,8 +212,8 @@ async function watch(params: WatchParams): Promise<WatchResult> {
       return;
     }
     runIds.push(runId);
-    if (params.mode === 'poll') await poll(domain, runId);
-    else if (params.mode === 'subscribe') await subscribe(domain, runId);
+    if (params.mode === 'poll') await poll(index, domain, runId);
+    else if (params.mode === 'subscribe') await subscribe(index, domain, runId);
     else while (!terminalAt.has(runId)) await sleep(100);
   };
 
