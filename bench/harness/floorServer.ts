@@ -4,7 +4,7 @@
  * no limits: on `/graphql`,
  * - an HTTP POST (a poll) reads the run's record and returns it as `engagementStatus`;
  * - a WebSocket speaking just enough `graphql-transport-ws` for the graphql-ws client (ack,
- *   subscribe, complete, the same 12 s ping sweep as the service) subscribes to the run's
+ *   subscribe, complete, and the service's own 12 s ping sweep) subscribes to the run's
  *   channel, reads the record, and forwards every state as `engagementUpdated`, completing
  *   after a terminal one.
  * Each record is parsed and re-serialised once (its status spelled as the GraphQL enum), so
@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { startKeepAliveSweep } from '../../src/http/keepAliveSweep.ts';
 import { KeySpace } from '../../src/kv/keySpace.ts';
 import { serveCalls } from './processes.ts';
 
@@ -82,7 +83,6 @@ async function startWatch(watch: Watch, domain: string, runId: string): Promise<
 
 function onSocket(socket: WebSocket): void {
   const watches = new Map<string, Watch>();
-  socket.on('pong', () => alive.add(socket));
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as {
       type: string;
@@ -134,21 +134,8 @@ const wss = new WebSocketServer({
   handleProtocols: (protocols) =>
     protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false,
 });
-const alive = new WeakSet<WebSocket>();
-wss.on('connection', (socket) => {
-  alive.add(socket);
-  onSocket(socket);
-});
-setInterval(() => {
-  for (const socket of wss.clients) {
-    if (!alive.has(socket)) {
-      socket.terminate();
-      continue;
-    }
-    alive.delete(socket);
-    socket.ping();
-  }
-}, KEEPALIVE_MS).unref();
+wss.on('connection', onSocket);
+startKeepAliveSweep(wss, KEEPALIVE_MS);
 
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { type WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth.ts';
 import type { AppServices } from '../context.ts';
 import { runEnvelopedOperation } from './envelopedOperations.ts';
@@ -10,6 +10,7 @@ import {
   GraphQLWsConnection,
   type Subscriber,
 } from './graphqlWsConnection.ts';
+import { startKeepAliveSweep } from './keepAliveSweep.ts';
 import { RunUpdateFanOut } from './runUpdateFanOut.ts';
 import type { EngagementYoga } from './yoga.ts';
 
@@ -81,13 +82,11 @@ export function attachGraphQLWebSocket(
     },
   });
 
-  const alive = new WeakSet<WebSocket>();
+  const stopKeepAlive = startKeepAliveSweep(wss, options.keepAliveMs);
   wss.on('connection', (socket, request) => {
     const tcp: Socket = request.socket;
     const address = tcp.remoteAddress ?? 'unknown';
     perClient.set(address, (perClient.get(address) ?? 0) + 1);
-    alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
     socket.on('error', (error) => logger.debug({ err: error }, 'WebSocket error'));
     socket.once('close', () => {
       const left = (perClient.get(address) ?? 1) - 1;
@@ -105,26 +104,12 @@ export function attachGraphQLWebSocket(
     });
   });
 
-  // One sweep for all sockets rather than a timer each: ping every open socket, and end
-  // those that did not answer the previous ping.
-  const keepAlive = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (!alive.has(socket)) {
-        socket.terminate();
-        continue;
-      }
-      alive.delete(socket);
-      socket.ping();
-    }
-  }, options.keepAliveMs);
-  keepAlive.unref();
-
   return {
     get openConnections() {
       return wss.clients.size;
     },
     async close() {
-      clearInterval(keepAlive);
+      stopKeepAlive();
       for (const socket of wss.clients) socket.close(1001, 'Going away');
       await new Promise<void>((resolve, reject) =>
         wss.close((error) => (error ? reject(error) : resolve())),

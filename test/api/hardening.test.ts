@@ -123,9 +123,9 @@ describe('HTTP requests', () => {
 });
 
 describe('WebSocket connections', () => {
-  const open = (url: string) =>
+  const open = (url: string, options: { autoPong?: boolean } = {}) =>
     new Promise<{ socket: WebSocket; status: 'open' | number }>((resolve) => {
-      const socket = new WebSocket(url, 'graphql-transport-ws');
+      const socket = new WebSocket(url, 'graphql-transport-ws', options);
       socket.on('error', () => {}); // a refused upgrade also reports an error; the status says it
       socket.once('open', () => resolve({ socket, status: 'open' }));
       socket.once('unexpected-response', (_req, res) =>
@@ -163,5 +163,17 @@ describe('WebSocket connections', () => {
     await expect.poll(() => pings, { timeout: 3000 }).toBeGreaterThanOrEqual(2);
     expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
+  });
+
+  it('ends a socket that did not answer the previous ping', async () => {
+    const server = await app({ WS_KEEPALIVE_MS: '200' });
+    // A peer gone without closing: its socket is open, but nothing answers.
+    const { socket } = await open(server.wsUrl, { autoPong: false });
+    let pings = 0;
+    socket.on('ping', () => pings++);
+    const closed = new Promise<number>((resolve) => socket.once('close', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    expect(await closed).toBe(1006);
+    expect(pings).toBe(1);
   });
 });
