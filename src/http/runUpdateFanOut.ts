@@ -15,6 +15,7 @@ import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { AppServices, GraphQLContext } from '../context.ts';
 import { isDeletedNotice, isTerminal, type RunChannelMessage } from '../kv/runRecord.ts';
 import { domainInput, parseInput, runIdInput } from '../validation.ts';
+import { INTERPRETED_EXECUTIONS } from './compiledExecution.ts';
 import { streamError } from './envelopedOperations.ts';
 import { maskResultErrors } from './errorMasking.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
@@ -246,10 +247,11 @@ class FanOutGroup {
 }
 
 /**
- * How each state of a run is resolved: the operation compiled once by graphql-jit (a run
- * state's ~40 fields in about a fifth of the time graphql-js takes), or graphql-js when the
- * compiler refuses the document. Not Yoga's executor, which would take a subscription
- * document for a new subscription; errors are masked by the caller, as Yoga masks them.
+ * How each state of a run is resolved: by graphql-js at first, then, once the operation has
+ * come back (INTERPRETED_EXECUTIONS), by the operation compiled by graphql-jit (a run
+ * state's ~40 fields in about a fifth of the time), unless the compiler refuses it. Not
+ * Yoga's executor, which would take a subscription document for a new subscription; errors
+ * are masked by the caller, as Yoga masks them.
  */
 function stateExecutor(
   schema: GraphQLSchema,
@@ -257,13 +259,19 @@ function stateExecutor(
   operation: OperationDefinitionNode,
 ): ExecuteOnState {
   const operationName = operation.name?.value;
-  const compiled = compileQuery(schema, document, operationName);
-  if (isCompiledQuery(compiled)) {
-    return (state, contextValue, variableValues) =>
-      compiled.query(state, contextValue, variableValues);
-  }
-  return (state, contextValue, variableValues) =>
+  const interpret: ExecuteOnState = (state, contextValue, variableValues) =>
     execute({ schema, document, operationName, variableValues, rootValue: state, contextValue });
+  let executions = 0;
+  let current: ExecuteOnState = (state, contextValue, variableValues) => {
+    if (++executions <= INTERPRETED_EXECUTIONS)
+      return interpret(state, contextValue, variableValues);
+    const compiled = compileQuery(schema, document, operationName);
+    current = isCompiledQuery(compiled)
+      ? (next, context, variables) => compiled.query(next, context, variables)
+      : interpret;
+    return current(state, contextValue, variableValues);
+  };
+  return (state, contextValue, variableValues) => current(state, contextValue, variableValues);
 }
 
 /** The operation and its one root field, when the document is a plain run watch. */

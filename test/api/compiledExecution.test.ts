@@ -1,11 +1,12 @@
 import { type ExecutionResult, execute, parse } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunChannelMessage } from '../../src/kv/runRecord.ts';
 import { advance, complete, fail, newRun } from '../../src/runs/runTransitions.ts';
 import { buildSchema } from '../../src/schema/index.ts';
-import { ENGAGEMENT_UPDATED } from '../support/graphqlClients.ts';
+import { ENGAGEMENT_UPDATED, graphqlRequest, RUN_FIELDS } from '../support/graphqlClients.ts';
 import { sampleSummary } from '../support/scriptedPipeline.ts';
+import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 /**
  * WebSocket run states (and queries) are resolved by graphql-jit, SSE run states by
@@ -50,6 +51,54 @@ describe('compiled execution', () => {
       else expect(viaJit.errors).toBeUndefined();
     });
   }
+});
+
+/**
+ * Over HTTP a document is executed by graphql-js the first time and compiled from the next:
+ * a client polling must not see its answer change shape between the two.
+ */
+describe('a repeated query over HTTP', () => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await startTestApp('memory');
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('answers alike interpreted, then compiled, errors included', async () => {
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    const run = newRun('acme.com', '0b9e6f1c-1d2a-4c3b-9e8f-0a1b2c3d4e5f', at, 600_000);
+    const done = complete(
+      advance(run, { stage: 'summarizing', meetingsFound: 1 }, at),
+      sampleSummary(),
+      at,
+    );
+    await server.app.backend.store.write(run);
+    await server.app.backend.store.write(done);
+    const status = `query Status($domain: String!, $runId: ID!) {
+      engagementStatus(domain: $domain, runId: $runId) { ${RUN_FIELDS} }
+    }`;
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      answers.push(
+        await graphqlRequest(server.graphqlUrl, status, { domain: 'acme.com', runId: run.run_id }),
+      );
+    }
+    expect(answers[0]?.data?.engagementStatus).toHaveLength(1);
+    expect(answers[1]).toEqual(answers[0]);
+    expect(answers[2]).toEqual(answers[0]);
+
+    const invalid = [];
+    for (let i = 0; i < 3; i++) {
+      invalid.push(
+        await graphqlRequest(server.graphqlUrl, status, { domain: 'localhost', runId: run.run_id }),
+      );
+    }
+    expect(invalid[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(invalid[1]).toEqual(invalid[0]);
+    expect(invalid[2]).toEqual(invalid[0]);
+  });
 });
 
 /** The result as a client reads it: its JSON, parsed. */
