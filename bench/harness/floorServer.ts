@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { GRAPHQL_TRANSPORT_WS } from '../../src/http/graphqlWsConnection.ts';
 import { startKeepAliveSweep } from '../../src/http/keepAliveSweep.ts';
 import { KeySpace } from '../../src/kv/keySpace.ts';
 import { serveCalls } from './processes.ts';
@@ -132,7 +133,7 @@ const wss = new WebSocketServer({
   server,
   path: '/graphql',
   handleProtocols: (protocols) =>
-    protocols.has('graphql-transport-ws') ? 'graphql-transport-ws' : false,
+    protocols.has(GRAPHQL_TRANSPORT_WS) ? GRAPHQL_TRANSPORT_WS : false,
 });
 wss.on('connection', onSocket);
 startKeepAliveSweep(wss, KEEPALIVE_MS);
