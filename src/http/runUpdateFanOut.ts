@@ -249,7 +249,7 @@ class FanOutGroup {
 /**
  * How each state of a run is resolved: by graphql-js at first, then, once the operation has
  * come back (INTERPRETED_EXECUTIONS), by the operation compiled by graphql-jit (a run
- * state's ~40 fields in about a fifth of the time), unless the compiler refuses it. Not
+ * state's ~40 fields in about a fifth of the time), unless the compiler cannot take it. Not
  * Yoga's executor, which would take a subscription document for a new subscription; errors
  * are masked by the caller, as Yoga masks them.
  */
@@ -265,13 +265,26 @@ function stateExecutor(
   let current: ExecuteOnState = (state, contextValue, variableValues) => {
     if (++executions <= INTERPRETED_EXECUTIONS)
       return interpret(state, contextValue, variableValues);
-    const compiled = compileQuery(schema, document, operationName);
-    current = isCompiledQuery(compiled)
-      ? (next, context, variables) => compiled.query(next, context, variables)
-      : interpret;
+    current = compiledExecutor(schema, document, operationName) ?? interpret;
     return current(state, contextValue, variableValues);
   };
   return (state, contextValue, variableValues) => current(state, contextValue, variableValues);
+}
+
+/** The operation compiled by graphql-jit, or null when the compiler refuses or fails on it. */
+function compiledExecutor(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | undefined,
+): ExecuteOnState | null {
+  try {
+    const compiled = compileQuery(schema, document, operationName);
+    if (!isCompiledQuery(compiled)) return null;
+    return (state, contextValue, variableValues) =>
+      compiled.query(state, contextValue, variableValues);
+  } catch {
+    return null;
+  }
 }
 
 /** The operation and its one root field, when the document is a plain run watch. */
