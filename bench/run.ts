@@ -13,6 +13,7 @@ import { pollVsSubscribe } from './pollVsSubscribe.ts';
 import { pushLatency } from './pushLatency.ts';
 import { subscriptionScale } from './subscriptionScale.ts';
 import { throughput } from './throughput.ts';
+import { tokenCounter } from './tokenCounter.ts';
 
 const BENCHMARKS: Record<string, Benchmark> = {
   push: pushLatency,
@@ -20,6 +21,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   scale: subscriptionScale,
   listing,
   throughput,
+  tokens: tokenCounter,
 };
 
 const ALIASES: Record<string, string> = {
@@ -28,6 +30,7 @@ const ALIASES: Record<string, string> = {
   subscribe: 'poll',
   subscriptionScale: 'scale',
   subs: 'scale',
+  tokenCounter: 'tokens',
 };
 
 const RESULTS = new URL('./results/latest.json', import.meta.url);
