@@ -200,6 +200,50 @@ describe('client address in the logs', () => {
     expect(lines.some((line) => line.includes('192.0.2.99'))).toBe(false);
   });
 
+  it('logs a subscription refused over WebSocket and SSE with the forwarded address', async () => {
+    const { logger, lines } = capturingLogger();
+    const server = await app({ TRUST_PROXY: '1' }, 'memory', { logger });
+    const watchBadDomain = {
+      query:
+        'subscription($d: String!, $r: ID!) { engagementUpdated(domain: $d, runId: $r) { version } }',
+      variables: { d: 'acme.com\t', r: '00000000-0000-4000-8000-000000000000' },
+    };
+
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws', {
+      headers: { 'x-forwarded-for': '203.0.113.21' },
+    });
+    cleanups.push(async () => void socket.terminate());
+    const messages: Array<{ type: string; payload?: unknown }> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init' }));
+    await expect.poll(() => messages.some((m) => m.type === 'connection_ack')).toBe(true);
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: watchBadDomain }));
+    await expect.poll(() => messages.some((m) => m.type === 'complete')).toBe(true);
+    expect(JSON.stringify(messages)).toContain('BAD_USER_INPUT');
+
+    const sse = await fetch(server.graphqlUrl, {
+      method: 'POST',
+      headers: {
+        'x-forwarded-for': '203.0.113.22',
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+      },
+      body: JSON.stringify(watchBadDomain),
+    });
+    expect(await sse.text()).toContain('BAD_USER_INPUT');
+
+    for (const [clientAddress, transport] of [
+      ['203.0.113.21', 'websocket'],
+      ['203.0.113.22', 'sse'],
+    ]) {
+      expect(
+        lineFor(lines, { clientAddress, transport, code: 'BAD_USER_INPUT' }),
+        transport,
+      ).toMatchObject({ level: 20, msg: expect.stringMatching(/control character U\+0009/) });
+    }
+  });
+
   it('logs failed auth on every transport with the forwarded address, never the token', async () => {
     const { logger, lines } = capturingLogger();
     const server = await app({ TRUST_PROXY: '1', AUTH_TOKENS: 'right-token' }, 'memory', {
