@@ -5,6 +5,7 @@ import { createAuthenticator } from './auth.ts';
 import { type Backend, createBackend } from './backends.ts';
 import type { Config } from './config.ts';
 import type { AppServices } from './context.ts';
+import { createClientAddressOf } from './http/clientAddress.ts';
 import { useCompiledExecution } from './http/compiledExecution.ts';
 import { attachGraphQLWebSocket } from './http/graphqlWebSocket.ts';
 import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
@@ -84,10 +85,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   };
 
   const auth = createAuthenticator(config.auth);
+  const clientAddressOf = createClientAddressOf(config.trustedProxies);
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
     auth,
+    clientAddressOf,
     logger,
     introspection: config.introspection,
     plugins: [
@@ -98,9 +101,15 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   });
   const server = createHttpServer(
     [
-      createOperationalRoutes({ checkReady: () => backend.store.ping(), metrics, auth }),
-      bodyLimitRoute(yoga.graphqlEndpoint, config.maxBodyBytes),
-      createPollingRoutes(config.restBasePath, services, auth),
+      createOperationalRoutes({
+        checkReady: () => backend.store.ping(),
+        metrics,
+        auth,
+        clientAddressOf,
+        logger,
+      }),
+      bodyLimitRoute(yoga.graphqlEndpoint, config.maxBodyBytes, { clientAddressOf, logger }),
+      createPollingRoutes(config.restBasePath, { services, auth, clientAddressOf, logger }),
       createLivePageRoute(),
     ],
     yoga,
@@ -111,6 +120,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     {
       yoga,
       auth,
+      clientAddressOf,
       services,
       logger,
       onSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),

@@ -2,11 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { unauthenticated } from './errors.ts';
 
-/** Who made a request: the subject of a JWT, or a static token (known by its hash only). */
+/**
+ * Who made a request (the subject of a JWT, or a static token known by its hash only), and
+ * from where.
+ */
 export interface Principal {
   kind: 'token' | 'jwt' | 'anonymous';
   /** Stable, secret-free identity for rate limits and logs. */
   id: string;
+  /** The client's address, after the trusted proxies (TRUST_PROXY): see clientAddress.ts. */
+  clientAddress: string;
 }
 
 export interface Authenticator {
@@ -15,10 +20,7 @@ export interface Authenticator {
    * Checks an `Authorization` header value. Resolves to the principal, or rejects with
    * UNAUTHENTICATED. With auth off, everyone is anonymous (`clientAddress` tells them apart).
    */
-  authenticate(
-    authorization: string | null | undefined,
-    clientAddress?: string,
-  ): Promise<Principal>;
+  authenticate(authorization: string | null | undefined, clientAddress: string): Promise<Principal>;
 }
 
 export interface AuthOptions {
@@ -36,14 +38,14 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
   return {
     enabled,
     async authenticate(authorization, clientAddress) {
-      if (!enabled) return { kind: 'anonymous', id: `address:${clientAddress ?? 'unknown'}` };
+      if (!enabled) return { kind: 'anonymous', id: `address:${clientAddress}`, clientAddress };
       const token = authorization ? BEARER.exec(authorization)?.[1] : undefined;
       if (!token)
         throw unauthenticated('Missing bearer token: send "Authorization: Bearer <token>".');
 
       const digest = sha256(token);
       if (tokenDigests.some((known) => timingSafeEqual(known, digest))) {
-        return { kind: 'token', id: `token:${digest.toString('hex').slice(0, 16)}` };
+        return { kind: 'token', id: `token:${digest.toString('hex').slice(0, 16)}`, clientAddress };
       }
       if (jwtKey && token.split('.').length === 3) {
         try {
@@ -53,7 +55,7 @@ export function createAuthenticator(options: AuthOptions): Authenticator {
           });
           const subject =
             typeof payload.sub === 'string' ? payload.sub : digest.toString('hex').slice(0, 16);
-          return { kind: 'jwt', id: `jwt:${subject}` };
+          return { kind: 'jwt', id: `jwt:${subject}`, clientAddress };
         } catch (error) {
           if (error instanceof joseErrors.JWTExpired)
             throw unauthenticated('The bearer token has expired.');

@@ -85,6 +85,15 @@ const environmentSchema = z.object({
   WS_MAX_CONNECTIONS: positiveInt(15_000),
   WS_MAX_CONNECTIONS_PER_CLIENT: positiveInt(2_000),
   WS_KEEPALIVE_MS: positiveInt(12_000),
+  TRUST_PROXY: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, 'must be the number of proxies: a whole number, 0 or more')
+      .default('0')
+      .transform(Number),
+  ),
   DEMO_STEP_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
@@ -128,6 +137,11 @@ export interface Config {
   /** Deepest selection a query may have (introspection excepted). */
   graphqlMaxDepth: number;
   webSocket: { maxConnections: number; maxConnectionsPerClient: number; keepAliveMs: number };
+  /**
+   * Reverse proxies in front of the service that append to X-Forwarded-For (TRUST_PROXY);
+   * 0: the client address is the socket's.
+   */
+  trustedProxies: number;
   /** Pause before each pipeline step, so that `npm run demo` can be watched step by step. */
   demoStepDelayMs: number;
   startRateLimitPerMinute: number;
@@ -180,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxConnectionsPerClient: e.WS_MAX_CONNECTIONS_PER_CLIENT,
       keepAliveMs: e.WS_KEEPALIVE_MS,
     },
+    trustedProxies: e.TRUST_PROXY,
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

@@ -17,6 +17,8 @@ const MAX_LABEL_LENGTH = 63;
 const LABEL = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 const RESERVED_TLDS = new Set(['localhost', 'local', 'internal', 'invalid', 'arpa', 'home', 'lan']);
+/** C0 controls and DEL. The URL parser would silently strip or drop them; we refuse them. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /**
  * Inputs seen lately and their domains. Each polling client sends the same domain every
@@ -27,6 +29,9 @@ const recentDomains = new Map<string, string>();
 const RECENT_LIMIT = 10_000;
 
 export function normaliseDomain(input: string): string {
+  // Before the memory and before trimming: "acme.com\u0000" or "\tacme.com" is refused, not
+  // read as acme.com, whatever was remembered for another input.
+  assertNoControlCharacter(input);
   const known = recentDomains.get(input);
   if (known !== undefined) return known;
   const domain = normalise(input);
@@ -35,6 +40,13 @@ export function normaliseDomain(input: string): string {
     recentDomains.set(input, domain);
   }
   return domain;
+}
+
+function assertNoControlCharacter(input: string): void {
+  const found = CONTROL_CHARACTER.exec(input);
+  if (found) {
+    throw invalid(input, `it contains the control character ${codePoint(found[0])}`);
+  }
 }
 
 function normalise(input: string): string {
@@ -101,6 +113,21 @@ function clip(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+function hex4(character: string): string {
+  return (character.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+}
+
+function codePoint(character: string): string {
+  return `U+${hex4(character)}`;
+}
+
+/** The input as shown in a message: control characters written as escapes, never raw. */
+function printable(text: string): string {
+  return text.replace(new RegExp(CONTROL_CHARACTER, 'g'), (c) => `\\u${hex4(c)}`);
+}
+
 function invalid(input: string, reason: string): InvalidDomainError {
-  return new InvalidDomainError(`"${clip(input.trim())}" is not a valid company domain: ${reason}`);
+  return new InvalidDomainError(
+    `"${clip(printable(input).trim())}" is not a valid company domain: ${reason}`,
+  );
 }

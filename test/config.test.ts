@@ -27,9 +27,20 @@ describe('configuration', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ FATHOM_BASE_URL: 'not a url' }, 'FATHOM_BASE_URL'],
     [{ ENGAGEMENT_TTL_SECONDS: '1.5' }, 'ENGAGEMENT_TTL_SECONDS'],
+    [{ TRUST_PROXY: '-1' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '1.5' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '0x2' }, 'TRUST_PROXY'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it('reads TRUST_PROXY as a count of proxies, 0 by default', () => {
+    expect(loadConfig({}).trustedProxies).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '' }).trustedProxies).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustedProxies).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: ' 2 ' }).trustedProxies).toBe(2);
   });
 
   it('refuses a non-loopback HOST without auth unless AUTH_DISABLED=true', () => {

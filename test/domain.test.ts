@@ -8,7 +8,6 @@ describe('normaliseDomain', () => {
     ['ACME.COM', 'acme.com'],
     ['www.acme.com:443', 'acme.com'],
     [' acme.com ', 'acme.com'],
-    ['\tacme.com\n', 'acme.com'],
     ['http://acme.com', 'acme.com'],
     ['https://acme.com:8443/path#frag', 'acme.com'],
     ['sub.acme.com', 'sub.acme.com'],
@@ -67,5 +66,51 @@ describe('normaliseDomain', () => {
   ])('refuses %j with a clear message', (input) => {
     expect(() => normaliseDomain(input)).toThrow(InvalidDomainError);
     expect(() => normaliseDomain(input)).toThrow(/is not a valid company domain: .+/);
+  });
+
+  describe('control characters', () => {
+    // One of each class: NUL, tab, line feed, carriage return, the last C0 control, DEL.
+    const CONTROLS = ['\u0000', '\t', '\n', '\r', '\u001f', '\u007f'];
+    const PLACES = {
+      start: (c: string) => `${c}acme.com`,
+      middle: (c: string) => `acme${c}.com`,
+      end: (c: string) => `acme.com${c}`,
+      'end, behind spaces': (c: string) => ` acme.com${c} `,
+    };
+    const cases = CONTROLS.flatMap((c) =>
+      Object.entries(PLACES).map(([place, put]) => [JSON.stringify(c), place, put(c), c] as const),
+    );
+
+    it.each(cases)('refuses %s at the %s', (_c, _place, input, c) => {
+      const code = `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      expect(() => normaliseDomain(input)).toThrow(InvalidDomainError);
+      expect(() => normaliseDomain(input)).toThrow(`contains the control character ${code}`);
+    });
+
+    it('is not fooled by remembered inputs: the clean domain is remembered, the dirty one refused', () => {
+      expect(normaliseDomain('remembered.com')).toBe('remembered.com');
+      expect(normaliseDomain('remembered.com')).toBe('remembered.com');
+      for (let i = 0; i < 2; i++) {
+        expect(() => normaliseDomain('remembered.com\u0000')).toThrow(InvalidDomainError);
+        expect(() => normaliseDomain('\nremembered.com')).toThrow(InvalidDomainError);
+      }
+    });
+
+    it('names the character and shows the input with it escaped, never raw', () => {
+      let message = '';
+      try {
+        normaliseDomain('acme.com\r\nSET x y');
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toBe(
+        '"acme.com\\u000D\\u000ASET x y" is not a valid company domain: it contains the control character U+000D',
+      );
+      expect(message).not.toMatch(/[\u0000-\u001f\u007f]/);
+    });
+
+    it('still trims surrounding spaces', () => {
+      expect(normaliseDomain('  acme.com  ')).toBe('acme.com');
+    });
   });
 });

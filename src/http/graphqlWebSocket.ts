@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth.ts';
 import type { AppServices } from '../context.ts';
+import type { ClientAddressOf } from './clientAddress.ts';
 import { runEnvelopedOperation } from './envelopedOperations.ts';
 import {
   GRAPHQL_TRANSPORT_WS,
@@ -11,6 +12,7 @@ import {
   type Subscriber,
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
+import { logIfRefused } from './refusalLog.ts';
 import { RunUpdateFanOut } from './runUpdateFanOut.ts';
 import type { EngagementYoga } from './yoga.ts';
 
@@ -23,6 +25,7 @@ export interface WebSocketTransport {
 export interface WebSocketTransportDeps {
   yoga: EngagementYoga;
   auth: Authenticator;
+  clientAddressOf: ClientAddressOf;
   services: AppServices;
   logger: Logger;
   /** Told when an `engagementUpdated` subscriber joins or leaves. */
@@ -51,7 +54,7 @@ export function attachGraphQLWebSocket(
   deps: WebSocketTransportDeps,
   options: WebSocketOptions,
 ): WebSocketTransport {
-  const { yoga, auth, logger } = deps;
+  const { yoga, auth, logger, clientAddressOf } = deps;
   const generic = (subscriber: Subscriber) => {
     runEnvelopedOperation(yoga, subscriber).catch((error: unknown) => subscriber.abort(error));
   };
@@ -71,10 +74,15 @@ export function attachGraphQLWebSocket(
       protocols.has(GRAPHQL_TRANSPORT_WS) ? GRAPHQL_TRANSPORT_WS : false,
     // Refused at the upgrade, before any socket state is held: 503 and the client retries later.
     verifyClient: (info, accept) => {
-      const address = info.req.socket.remoteAddress ?? 'unknown';
+      const clientAddress = clientAddressOf(info.req);
       if (wss.clients.size >= options.maxConnections) {
+        logger.info({ clientAddress, status: 503 }, 'WebSocket refused: too many connections');
         accept(false, 503, 'Too many WebSocket connections');
-      } else if ((perClient.get(address) ?? 0) >= options.maxConnectionsPerClient) {
+      } else if ((perClient.get(clientAddress) ?? 0) >= options.maxConnectionsPerClient) {
+        logger.info(
+          { clientAddress, status: 429 },
+          'WebSocket refused: too many connections from this client',
+        );
         accept(false, 429, 'Too many WebSocket connections from this client');
       } else {
         accept(true);
@@ -85,22 +93,27 @@ export function attachGraphQLWebSocket(
   const stopKeepAlive = startKeepAliveSweep(wss, options.keepAliveMs);
   wss.on('connection', (socket, request) => {
     const tcp: Socket = request.socket;
-    const address = tcp.remoteAddress ?? 'unknown';
-    perClient.set(address, (perClient.get(address) ?? 0) + 1);
-    socket.on('error', (error) => logger.debug({ err: error }, 'WebSocket error'));
-    socket.once('close', () => {
-      const left = (perClient.get(address) ?? 1) - 1;
-      if (left <= 0) perClient.delete(address);
-      else perClient.set(address, left);
+    const clientAddress = clientAddressOf(request);
+    perClient.set(clientAddress, (perClient.get(clientAddress) ?? 0) + 1);
+    logger.debug({ clientAddress }, 'WebSocket opened');
+    socket.on('error', (error) => logger.debug({ err: error, clientAddress }, 'WebSocket error'));
+    socket.once('close', (code) => {
+      logger.debug({ clientAddress, code }, 'WebSocket closed');
+      const left = (perClient.get(clientAddress) ?? 1) - 1;
+      if (left <= 0) perClient.delete(clientAddress);
+      else perClient.set(clientAddress, left);
     });
     new GraphQLWsConnection(socket, tcp, {
       authenticate: (params) => {
         const header = params.Authorization ?? params.authorization;
-        return auth.authenticate(typeof header === 'string' ? header : undefined, address);
+        return auth
+          .authenticate(typeof header === 'string' ? header : undefined, clientAddress)
+          .catch(logIfRefused(logger, clientAddress, 'websocket'));
       },
       operations: fanOut,
       initTimeoutMs: CONNECTION_INIT_TIMEOUT_MS,
-      onInternalError: (error) => logger.error({ err: error }, 'WebSocket message failed'),
+      onInternalError: (error) =>
+        logger.error({ err: error, clientAddress }, 'WebSocket message failed'),
     });
   });
 

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import type { Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { ClientAddressOf } from './clientAddress.ts';
 import { sendJson } from './jsonHttp.ts';
 
 /**
@@ -41,7 +43,16 @@ export function hardeningPlugins(options: { maxDepth: number }): Plugin[] {
  * Refuses a GraphQL request body larger than `limitBytes` (413) before it is read, and one
  * of unknown length (411), since its size could not be bounded without reading it.
  */
-export function bodyLimitRoute(path: string, limitBytes: number) {
+export function bodyLimitRoute(
+  path: string,
+  limitBytes: number,
+  log: { clientAddressOf: ClientAddressOf; logger: Logger },
+) {
+  const refuse = (req: IncomingMessage, res: ServerResponse, status: number, message: string) => {
+    log.logger.debug({ clientAddress: log.clientAddressOf(req), status }, message);
+    sendJson(res, status, { errors: [{ message }] });
+    return true;
+  };
   return async function limitBody(
     req: IncomingMessage,
     res: ServerResponse,
@@ -49,15 +60,9 @@ export function bodyLimitRoute(path: string, limitBytes: number) {
   ): Promise<boolean> {
     if (url.pathname !== path || req.method !== 'POST') return false;
     const length = req.headers['content-length'];
-    if (length === undefined) {
-      sendJson(res, 411, { errors: [{ message: 'A Content-Length header is required.' }] });
-      return true;
-    }
+    if (length === undefined) return refuse(req, res, 411, 'A Content-Length header is required.');
     if (Number(length) > limitBytes) {
-      sendJson(res, 413, {
-        errors: [{ message: `The request body is larger than ${limitBytes} bytes.` }],
-      });
-      return true;
+      return refuse(req, res, 413, `The request body is larger than ${limitBytes} bytes.`);
     }
     return false;
   };

@@ -1,15 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import type { Authenticator } from '../auth.ts';
 import { AppError } from '../errors.ts';
 import type { ServiceMetrics } from '../metrics.ts';
 import { withTimeout } from '../timing.ts';
+import type { ClientAddressOf } from './clientAddress.ts';
 import { sendError, sendJson } from './jsonHttp.ts';
+import { logRefusal } from './refusalLog.ts';
 
 export interface OperationalDeps {
   /** Resolves when every dependency answers (Redis, when configured). */
   checkReady(): Promise<void>;
   metrics: ServiceMetrics;
   auth: Authenticator;
+  clientAddressOf: ClientAddressOf;
+  logger: Logger;
   readyTimeoutMs?: number;
 }
 
@@ -30,10 +35,12 @@ export function createOperationalRoutes(deps: OperationalDeps) {
       return true;
     }
     if (url.pathname === '/metrics') {
+      const clientAddress = deps.clientAddressOf(req);
       try {
-        await deps.auth.authenticate(req.headers.authorization, req.socket.remoteAddress);
+        await deps.auth.authenticate(req.headers.authorization, clientAddress);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
+        logRefusal(deps.logger, error, clientAddress, 'rest');
         sendError(res, error);
         return true;
       }

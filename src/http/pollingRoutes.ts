@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Authenticator } from '../auth.ts';
 import type { AppServices } from '../context.ts';
 import { AppError } from '../errors.ts';
 import { domainInput, parseInput, runIdInput } from '../validation.ts';
+import type { ClientAddressOf } from './clientAddress.ts';
 import { readJsonBody, sendError, sendJson } from './jsonHttp.ts';
+import { logRefusal } from './refusalLog.ts';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -16,12 +19,20 @@ const CORS_HEADERS = {
 
 const startBody = z.object({ domain: z.unknown() });
 
+export interface PollingRouteDeps {
+  services: AppServices;
+  auth: Authenticator;
+  clientAddressOf: ClientAddressOf;
+  logger: Logger;
+}
+
 /**
  * The polling contract of the old edge function, unchanged: start a run, then poll its
  * record as stored. Shares validation, auth and the run service with GraphQL.
  * Returns false when the path is not one of these routes.
  */
-export function createPollingRoutes(basePath: string, services: AppServices, auth: Authenticator) {
+export function createPollingRoutes(basePath: string, deps: PollingRouteDeps) {
+  const { services, auth } = deps;
   const startPath = `${basePath}/engagement-summary`;
   const statusPath = `${basePath}/engagement-status`;
 
@@ -35,11 +46,9 @@ export function createPollingRoutes(basePath: string, services: AppServices, aut
       res.writeHead(204, CORS_HEADERS).end();
       return true;
     }
+    const clientAddress = deps.clientAddressOf(req);
     try {
-      const principal = await auth.authenticate(
-        req.headers.authorization,
-        req.socket.remoteAddress,
-      );
+      const principal = await auth.authenticate(req.headers.authorization, clientAddress);
       if (url.pathname === startPath && req.method === 'POST') {
         const body = parseInput(startBody, await readJsonBody(req, BODY_LIMIT_BYTES));
         const domain = parseInput(domainInput, body.domain);
@@ -66,6 +75,7 @@ export function createPollingRoutes(basePath: string, services: AppServices, aut
       }
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
+      logRefusal(deps.logger, error, clientAddress, 'rest');
       sendError(res, error, CORS_HEADERS);
     }
     return true;

@@ -4,7 +4,9 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
+import { type ClientAddressOf, UNKNOWN_ADDRESS } from './clientAddress.ts';
 import { findAppError, MASKED_ERROR_MESSAGE, maskError } from './errorMasking.ts';
+import { logIfRefused, useRefusalLog } from './refusalLog.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
 export interface ServerContext {
@@ -20,13 +22,14 @@ export interface YogaDeps {
   schema: GraphQLSchema;
   services: AppServices;
   auth: Authenticator;
+  clientAddressOf: ClientAddressOf;
   logger: Logger;
   introspection: boolean;
   plugins?: Plugin[];
 }
 
 export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
-  const { auth, services, logger } = deps;
+  const { auth, services, logger, clientAddressOf } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
@@ -44,31 +47,33 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
       },
       info: (...args) => logger.info(args.join(' ')),
       warn: (...args) => logger.warn(args.join(' ')),
-      // Yoga reports every error it masks. A user's mistake (bad input, no token) is not
-      // the service failing: it goes to debug; anything else is an error with its stack.
+      // Yoga reports every error it masks. A refusal (bad input, no token, a limit) is not
+      // the service failing, and is logged with the client's address where it is decided
+      // (useRefusalLog, the context below); anything else is an error with its stack.
       error: (first, ...rest) => {
-        const appError = findAppError(first);
-        if (appError) logger.debug({ code: appError.code }, appError.message);
-        else
+        if (!findAppError(first))
           logger.error(
             { err: first, detail: rest.length > 0 ? rest : undefined },
             'GraphQL request failed',
           );
       },
     },
-    plugins: [...(deps.introspection ? [] : [disableIntrospection()]), ...(deps.plugins ?? [])],
+    plugins: [
+      ...(deps.introspection ? [] : [disableIntrospection()]),
+      useRefusalLog(logger),
+      ...(deps.plugins ?? []),
+    ],
     context: async (initial) => {
-      const principal =
-        initial.principal ??
-        (await auth.authenticate(
-          initial.request.headers.get('authorization'),
-          initial.req?.socket.remoteAddress,
-        ));
       const transport = initial.principal
         ? 'websocket'
         : initial.request.headers.get('accept')?.includes('text/event-stream')
           ? 'sse'
           : 'http';
+      if (initial.principal) return { ...services, principal: initial.principal, transport };
+      const clientAddress = initial.req ? clientAddressOf(initial.req) : UNKNOWN_ADDRESS;
+      const principal = await auth
+        .authenticate(initial.request.headers.get('authorization'), clientAddress)
+        .catch(logIfRefused(logger, clientAddress, transport));
       return { ...services, principal, transport };
     },
   });

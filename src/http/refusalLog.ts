@@ -1,0 +1,76 @@
+import type { ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { GraphQLContext } from '../context.ts';
+import { AppError, type ErrorCode, isErrorCode } from '../errors.ts';
+import { findAppError } from './errorMasking.ts';
+
+/** Where a refused request arrived. */
+export type RefusedTransport = 'http' | 'sse' | 'websocket' | 'rest';
+
+/**
+ * One log line per request the service refused, with the client's address (after
+ * TRUST_PROXY) and the code the client was given. Failed auth and rate limits are `info`,
+ * since an operator watches for them; a client's mistake (bad input, an unknown run) is
+ * `debug`. The message is the one the client read: user-facing, never holding a secret.
+ */
+export function logRefusal(
+  logger: Logger,
+  refusal: { code: ErrorCode; message: string },
+  clientAddress: string,
+  transport: RefusedTransport,
+): void {
+  const level =
+    refusal.code === 'UNAUTHENTICATED' || refusal.code === 'RATE_LIMITED' ? 'info' : 'debug';
+  if (!logger.isLevelEnabled(level)) return;
+  logger[level]({ clientAddress, transport, code: refusal.code }, refusal.message);
+}
+
+/** Logs `error` as a refusal when it is one of ours (an AppError), and rethrows it. */
+export function logIfRefused(
+  logger: Logger,
+  clientAddress: string,
+  transport: RefusedTransport,
+): (error: unknown) => never {
+  return (error) => {
+    if (error instanceof AppError) logRefusal(logger, error, clientAddress, transport);
+    throw error;
+  };
+}
+
+/**
+ * Logs each refusal in a GraphQL result (a query's, a mutation's, a subscription's first
+ * answer and each of its events), with the address of the operation's principal. Over
+ * WebSocket this covers every operation that runs through Yoga's envelop, which includes
+ * each watch that fails to start.
+ */
+export function useRefusalLog(logger: Logger): Plugin<GraphQLContext> {
+  const logResult = (result: ExecutionResult, context: GraphQLContext) => {
+    for (const error of result.errors ?? []) {
+      const refusal = refusalOf(error);
+      if (refusal) logRefusal(logger, refusal, context.principal.clientAddress, context.transport);
+    }
+  };
+  // The same for an operation's one result and for each event of a stream.
+  const logResults =
+    (context: GraphQLContext) =>
+    ({ result }: { result: ExecutionResult | AsyncIterable<ExecutionResult> }) => {
+      if (!isAsyncIterable(result)) return logResult(result, context);
+      return {
+        onNext: ({ result: next }: { result: ExecutionResult }) => logResult(next, context),
+      };
+    };
+  return {
+    onExecute: ({ args }) => ({ onExecuteDone: logResults(args.contextValue) }),
+    onSubscribe: ({ args }) => ({ onSubscribeResult: logResults(args.contextValue) }),
+  };
+}
+
+/** The refusal in a result's error, whether Yoga has masked it into its client form yet or not. */
+function refusalOf(error: unknown): { code: ErrorCode; message: string } | undefined {
+  const appError = findAppError(error);
+  if (appError) return appError;
+  const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+  if (isErrorCode(code)) return { code, message: (error as Error).message };
+  return undefined;
+}
