@@ -11,6 +11,11 @@ import {
   RedisRateLimiter,
   type UpstreamRateLimiter,
 } from './pipeline/fathom/upstreamRateLimiter.ts';
+import {
+  MemoryRunLeaseStore,
+  RedisRunLeaseStore,
+  type RunLeaseStore,
+} from './pipeline/runLease.ts';
 import { InProcessEventBus } from './pubsub/inProcessEventBus.ts';
 import type { RunEventBus } from './pubsub/runEventBus.ts';
 import {
@@ -27,6 +32,8 @@ export interface Backend {
   startLimiter: StartRateLimiter;
   /** Paces Fathom calls: per process in memory, per deployment in Redis. */
   fathomRateLimiter: UpstreamRateLimiter;
+  /** Which executor may execute a run now: per process in memory, per deployment in Redis. */
+  runLeases: RunLeaseStore;
   /** The command connection, for components that keep their own keys (Redis mode only). */
   redis?: Redis;
   /** Calls `listener` each time the pub/sub connection is back after a drop. */
@@ -45,6 +52,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       events,
       startLimiter: new MemoryStartRateLimiter(config.startRateLimitPerMinute),
       fathomRateLimiter: new MemoryRateLimiter(fathomLimits),
+      runLeases: new MemoryRunLeaseStore(),
       onEventsReconnected: () => {},
       close: () => store.close(),
     };
@@ -85,6 +93,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       config.startRateLimitPerMinute,
     ),
     fathomRateLimiter: new RedisRateLimiter(redis, keys.scoped('rate-limit:fathom:'), fathomLimits),
+    runLeases: new RedisRunLeaseStore(redis, keys, config.runTimeoutMs),
     redis,
     onEventsReconnected: (listener) => reconnectListeners.push(listener),
     async close() {

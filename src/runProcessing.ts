@@ -6,6 +6,7 @@ import { DeadlineSweeper } from './pipeline/deadlineSweeper.ts';
 import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
 import { InProcessRunQueue } from './pipeline/inProcessRunQueue.ts';
 import { RunExecutor } from './pipeline/runExecutor.ts';
+import { RunLeases } from './pipeline/runLease.ts';
 import type { RunQueue } from './pipeline/runQueue.ts';
 
 export interface RunProcessing {
@@ -26,14 +27,17 @@ export interface RunProcessingDeps {
 
 /**
  * How runs get executed: in this process on the embedded backend; through BullMQ on Redis,
- * where any instance's worker may take a run. Either way a sweeper ends runs whose deadline
- * passed without an ending, so that no run stays PROCESSING when its process dies.
+ * where any instance's worker may take a run. Either way one executor at a time works on a
+ * run (it holds the run's lease), and a sweeper ends runs whose deadline passed without an
+ * ending, so that no run stays PROCESSING when its process dies.
  */
 export function startRunProcessing(deps: RunProcessingDeps): RunProcessing {
   const { config, backend, logger } = deps;
   const executor = new RunExecutor({
     store: backend.store,
     pipeline: deps.pipeline,
+    // A claim lasts as long as BullMQ's job lock: a dead worker's run is free after it.
+    leases: new RunLeases(backend.runLeases, config.workerLockMs),
     logger,
     runTimeoutMs: config.runTimeoutMs,
     onRunEnded: deps.onRunEnded,

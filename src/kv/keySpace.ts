@@ -36,6 +36,16 @@ export class KeySpace {
     return `${this.prefix}engagement-updates:${domain}:${runId}`;
   }
 
+  /** Which executor may execute a run now: its token, expiring unless renewed. */
+  runLease(runId: string): string {
+    return `${this.prefix}run-lease:${runId}`;
+  }
+
+  /** The token of the run's last lease holder, kept after the lease lapses. */
+  runLeaseHolder(runId: string): string {
+    return `${this.prefix}run-lease-holder:${runId}`;
+  }
+
   /** Key namespace for anything else a component keeps (rate limits, queues). */
   scoped(name: string): string {
     return `${this.prefix}${name}`;

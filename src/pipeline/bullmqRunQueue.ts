@@ -17,18 +17,24 @@ export interface BullMqRunQueueOptions {
 }
 
 const QUEUE_NAME = 'engagement-runs';
+/** What BullMQ reports about a job whose lock lapsed (renewal, completion, failure). */
+const LAPSED_LOCK_ERROR =
+  /^(could not renew lock for job|Missing lock for job|Lock mismatch for job)/;
 
 /**
  * Durable run jobs on Redis with BullMQ: a job survives the process that enqueued it, any
  * instance's worker may run it, and a job whose worker died (its lock expired) is moved
  * back to waiting and retried once by another worker. The job id is the run id, so a run
- * is never queued twice.
+ * is never queued twice. BullMQ delivers a job at least once: a worker that merely paused
+ * past its lock also has its job handed on. The executor's run lease makes that harmless.
  */
 export class BullMqRunQueue implements RunQueue {
   private readonly queue: Queue<RunJob>;
   private readonly worker: Worker<RunJob> | undefined;
   private readonly shutdown = new AbortController();
   private readonly logger: Logger;
+  /** Jobs whose lapsed lock was already reported, so that BullMQ's retries log once. */
+  private readonly lapsedLocks = new Set<string>();
 
   constructor(options: BullMqRunQueueOptions) {
     this.logger = options.logger;
@@ -49,7 +55,30 @@ export class BullMqRunQueue implements RunQueue {
           maxStalledCount: 1,
         },
       );
-      this.worker.on('error', (error) => options.logger.warn({ err: error }, 'run worker error'));
+      this.worker.on('error', (error) => {
+        // Follows from a lapsed job lock, reported once per job below; the run's lease keeps
+        // its execution exclusive, so these are not failures of the run.
+        if (LAPSED_LOCK_ERROR.test(error.message)) {
+          options.logger.debug({ err: error }, 'run worker: job lock gone');
+          return;
+        }
+        options.logger.warn({ err: error }, 'run worker error');
+      });
+      this.worker.on('lockRenewalFailed', (jobIds) => {
+        for (const runId of jobIds) {
+          if (this.lapsedLocks.has(runId)) continue;
+          if (this.lapsedLocks.size >= 1_000) this.lapsedLocks.clear();
+          this.lapsedLocks.add(runId);
+          options.logger.warn(
+            { runId },
+            'job lock lapsed (this worker paused longer than WORKER_LOCK_MS allows); ' +
+              'the run may be handed to another worker, which waits for its lease',
+          );
+        }
+      });
+      this.worker.on('stalled', (runId) =>
+        options.logger.warn({ runId }, 'run job stalled: its lock lapsed; queued again'),
+      );
       this.worker.on('failed', (job, error) =>
         options.logger.warn({ runId: job?.data.runId, err: error }, 'run job failed'),
       );

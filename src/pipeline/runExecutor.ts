@@ -1,13 +1,18 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
+import type { RunRecord } from '../kv/runRecord.ts';
 import { advance, complete, fail, isBehind } from '../runs/runTransitions.ts';
 import { updateRun } from '../runs/updateRun.ts';
+import { sleep } from '../timing.ts';
 import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
+import { type RunLease, RunLeaseLostError, type RunLeases } from './runLease.ts';
 import type { RunJob } from './runQueue.ts';
 
 export interface RunExecutorDeps {
   store: EngagementStore;
   pipeline: EngagementPipeline;
+  /** Claims on runs, so that a run handed to two executors is executed by one at a time. */
+  leases: RunLeases;
   logger: Logger;
   runTimeoutMs: number;
   now?: () => Date;
@@ -21,6 +26,12 @@ class RunGoneError extends Error {}
  * Executes one run end to end: hands the pipeline a deadline-bound signal and a progress
  * writer, then writes COMPLETE or ERROR. Whatever the pipeline does, the run ends by its
  * deadline (`RUN_TIMEOUT_MS` after its creation), and it ends exactly once.
+ *
+ * A run is executed only under its lease. A job queue may hand a run to a second executor
+ * while the first still works on it (BullMQ does when a worker's job lock lapses): the
+ * second waits for the first's lease to be released or to lapse, and executes only if the
+ * run is still open then. An executor that loses its lease stops at once (its signal
+ * aborts) and writes nothing more.
  */
 export class RunExecutor {
   private readonly now: () => Date;
@@ -30,8 +41,62 @@ export class RunExecutor {
   }
 
   async execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
-    const { store, pipeline, runTimeoutMs } = this.deps;
     const log = this.deps.logger.child({ runId: job.runId, domain: job.domain });
+    const current = await this.deps.store.get(job.domain, job.runId);
+    if (current?.status !== 'processing') {
+      log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
+      return;
+    }
+    const lease = await this.claim(job, current, log, shutdown);
+    if (!lease) return;
+    try {
+      await this.executeUnderLease(job, lease, log, shutdown);
+    } finally {
+      await lease.release().catch((error: unknown) => {
+        log.warn({ err: describe(error) }, 'could not release the run lease; it lapses by itself');
+      });
+    }
+  }
+
+  /**
+   * The run's lease; while another executor holds it, waits until it is released or lapses.
+   * Null when the run ended meanwhile, or its deadline passed (its holder or the deadline
+   * sweeper ends it). Rejects when shut down while waiting, leaving the run to a retry.
+   */
+  private async claim(
+    job: RunJob,
+    run: RunRecord,
+    log: Logger,
+    shutdown?: AbortSignal,
+  ): Promise<RunLease | null> {
+    const { leases, store } = this.deps;
+    let waiting = false;
+    for (;;) {
+      const lease = await leases.tryAcquire(job.runId);
+      if (lease) {
+        if (waiting) log.info('the other executor let the run go; taking it over');
+        return lease;
+      }
+      if (!waiting) log.info('run is being executed elsewhere; waiting for its lease');
+      waiting = true;
+      if (this.now().getTime() >= Date.parse(run.deadline_at)) return null;
+      await sleep(leases.pollIntervalMs, shutdown);
+      const current = await store.get(job.domain, job.runId);
+      if (current?.status !== 'processing') {
+        log.info({ status: current?.status ?? 'missing' }, 'run ended elsewhere; nothing to do');
+        return null;
+      }
+    }
+  }
+
+  private async executeUnderLease(
+    job: RunJob,
+    lease: RunLease,
+    log: Logger,
+    shutdown?: AbortSignal,
+  ): Promise<void> {
+    const { store, pipeline, runTimeoutMs } = this.deps;
+    // Read again under the lease: a previous holder may have ended the run just before.
     const current = await store.get(job.domain, job.runId);
     if (current?.status !== 'processing') {
       log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
@@ -40,10 +105,13 @@ export class RunExecutor {
     const startedAt = Date.parse(current.created_at);
     const remainingMs = Math.max(0, Date.parse(current.deadline_at) - this.now().getTime());
     const deadline = AbortSignal.timeout(remainingMs);
-    const signal = shutdown ? AbortSignal.any([deadline, shutdown]) : deadline;
+    const signal = AbortSignal.any(
+      shutdown ? [deadline, shutdown, lease.signal] : [deadline, lease.signal],
+    );
 
     const report = async (update: Parameters<typeof advance>[1]) => {
       if (signal.aborted) throw signal.reason;
+      await lease.confirm();
       const outcome = await updateRun(store, job.domain, job.runId, (run) =>
         isBehind(run, update.stage) ? null : advance(run, update, this.now()),
       );
@@ -61,6 +129,10 @@ export class RunExecutor {
         log.warn({ reason: error.message }, 'run was ended or deleted elsewhere; stopping');
         return;
       }
+      if (error instanceof RunLeaseLostError || (lease.signal.aborted && !deadline.aborted)) {
+        log.warn('run was taken over by another executor; stopping without writing');
+        return;
+      }
       if (shutdown?.aborted && !deadline.aborted) {
         // Leave the run open: it is retried by another worker or ended by the sweeper.
         log.warn('run interrupted by shutdown');
@@ -69,6 +141,13 @@ export class RunExecutor {
       const message = userMessage(error, deadline.aborted, runTimeoutMs);
       log.warn({ err: describe(error) }, `run failed: ${message}`);
       ending = { status: 'error', write: (run) => fail(run, message, this.now()) };
+    }
+    try {
+      await lease.confirm();
+    } catch (error) {
+      if (!(error instanceof RunLeaseLostError)) throw error;
+      log.warn('run was taken over by another executor before its result was written');
+      return;
     }
     const outcome = await updateRun(store, job.domain, job.runId, ending.write);
     if (outcome.ok) {
