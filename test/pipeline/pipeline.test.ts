@@ -260,13 +260,31 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
     for (const text of seen) for (const secret of secrets) expect(text).not.toContain(secret);
   });
 
-  it('puts the run id on every log line of a run', async () => {
-    const { server, logs } = await setup();
-    const final = last(await runToEnd(server.app, 'acme.com'));
-    const ofRun = logs
-      .map((l) => JSON.parse(l) as { runId?: string; msg: string })
-      .filter((l) => l.runId);
-    expect(ofRun.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(ofRun.map((l) => l.runId))).toEqual(new Set([final.run_id]));
-  });
+  it.each([
+    ['completes', 'memory', () => {}],
+    ['completes', 'redis', () => {}],
+    ['fails', 'memory', (openai: FakeOpenAI) => openai.setDefault({ kind: 'status', status: 500 })],
+  ] as const)(
+    'puts the run id and domain on every log line of a run that %s (%s)',
+    async (_outcome, backend, arrange) => {
+      const { server, openai, logs } = await setup({ backend });
+      arrange(openai);
+      // Nothing else happens in this app while the run executes: every line logged from its
+      // start until its executor's last line is a line of the run.
+      const from = logs.length;
+      const final = last(await runToEnd(server.app, 'acme.com'));
+      await expect
+        .poll(() => logs.slice(from).some((l) => JSON.parse(l).msg === 'run ended'))
+        .toBe(true);
+      const ofRun = logs.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+      // started, progressed (x3 on success), failed or nothing, ended
+      expect(ofRun.length).toBeGreaterThanOrEqual(3);
+      for (const line of ofRun) {
+        expect(line, JSON.stringify(line)).toMatchObject({
+          runId: final.run_id,
+          domain: 'acme.com',
+        });
+      }
+    },
+  );
 });
