@@ -1,5 +1,6 @@
-import { SignJWT } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   ENGAGEMENT_UPDATED,
   graphqlRequest,
@@ -14,10 +15,8 @@ const STATIC_TOKEN = 'static-token-for-tests-0123456789';
 const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef';
 
 const secret = new TextEncoder().encode(JWT_SECRET);
-const sign = (claims: { exp?: number }, key = secret) => {
-  const jwt = new SignJWT({ sub: 'user-1', role: 'authenticated' }).setProtectedHeader({
-    alg: 'HS256',
-  });
+const sign = (claims: { exp?: number }, key: Uint8Array | CryptoKey = secret, alg = 'HS256') => {
+  const jwt = new SignJWT({ sub: 'user-1', role: 'authenticated' }).setProtectedHeader({ alg });
   if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
   return jwt.sign(key);
 };
@@ -43,6 +42,9 @@ beforeAll(async () => {
       new TextEncoder().encode('another-secret-0123456789abcdef'),
     ),
     noExp: await sign({}),
+    // Signed with the configured secret, but not with HS256.
+    hs384: await sign({ exp: now() + 600 }, secret, 'HS384'),
+    rs256: await sign({ exp: now() + 600 }, (await generateKeyPair('RS256')).privateKey, 'RS256'),
     algNone: `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', exp: now() + 600 })}.`,
     garbage: 'not-a-token',
   };
@@ -51,7 +53,15 @@ afterAll(async () => {
   await server.close();
 });
 
-const REJECTED = ['expiredJwt', 'wrongSignature', 'noExp', 'algNone', 'garbage'] as const;
+const REJECTED = [
+  'expiredJwt',
+  'wrongSignature',
+  'noExp',
+  'algNone',
+  'hs384',
+  'rs256',
+  'garbage',
+] as const;
 
 describe('auth over HTTP', () => {
   it('accepts a static token and a valid HS256 JWT', async () => {
@@ -144,5 +154,33 @@ describe.each(TRANSPORTS)('auth over %s subscriptions', (transport) => {
     if (transport === 'ws') expect(seen).toMatch(/"closeCode":44(03|01)/);
     else expect(seen).toContain('"httpStatus":401');
     await sub.dispose();
+  });
+});
+
+describe('auth in the WebSocket connection_init payload', () => {
+  /** The server's answer to connection_init: `connection_ack`, or the close code. */
+  async function init(payload: Record<string, unknown>): Promise<string | number> {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const answer = new Promise<string | number>((resolve) => {
+      socket.once('message', (data) => resolve(JSON.parse(String(data)).type));
+      socket.once('close', (code) => resolve(code));
+    });
+    socket.send(JSON.stringify({ type: 'connection_init', payload }));
+    const result = await answer;
+    socket.terminate();
+    return result;
+  }
+
+  it('accepts the header name in either case, and refuses a bad token under either', async () => {
+    for (const name of ['Authorization', 'authorization']) {
+      expect(await init({ [name]: `Bearer ${STATIC_TOKEN}` }), name).toBe('connection_ack');
+      expect(await init({ [name]: `Bearer ${tokens.validJwt}` }), name).toBe('connection_ack');
+      expect(await init({ [name]: `Bearer ${tokens.hs384}` }), name).toBeOneOf([4401, 4403]);
+    }
+    expect(await init({})).toBeOneOf([4401, 4403]);
   });
 });
