@@ -79,11 +79,19 @@ describe('a history longer than one LLM request', () => {
     });
     cleanups.push(() => server.close());
 
+    // One run makes dozens of LLM and Fathom calls under one deadline signal; none may leave
+    // a listener on it behind (Node warns past 10 on one signal).
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    cleanups.push(async () => void process.off('warning', onWarning));
+
     const states = await runToEnd(server.app, 'acme.com');
     const final = states[states.length - 1];
     expect(final?.status).toBe('complete');
     expect(final?.summary?.meetings_count).toBe(300);
     expect(fathom.requests.filter((r) => r.path.endsWith('/transcript'))).toHaveLength(100);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
 
     // No request carries more than the budget, as OpenAI would count it.
     for (const request of openai.requests) {
