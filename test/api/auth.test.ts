@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -8,6 +9,7 @@ import {
   subscribe,
   TRANSPORTS,
 } from '../support/graphqlClients.ts';
+import { capturingLogger } from '../support/logCapture.ts';
 import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -182,5 +184,95 @@ describe('auth in the WebSocket connection_init payload', () => {
       expect(await init({ [name]: `Bearer ${tokens.hs384}` }), name).toBeOneOf([4401, 4403]);
     }
     expect(await init({})).toBeOneOf([4401, 4403]);
+  });
+});
+
+describe('bearer tokens in the logs', () => {
+  it('never appear in any log line, at trace level, over every transport', async () => {
+    const { logger, lines } = capturingLogger('trace');
+    const traced = await startTestApp(
+      'redis',
+      { AUTH_TOKENS: STATIC_TOKEN, AUTH_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'trace' },
+      { pipeline: new ScriptedPipeline({ stepDelayMs: 10 }), logger },
+    );
+    try {
+      const valid = [STATIC_TOKEN, tokens.validJwt as string];
+      const refused = [
+        tokens.wrongSignature as string,
+        tokens.expiredJwt as string,
+        'bad-token-0123456789',
+      ];
+      const rest = `${traced.url}/make-server-888f4514`;
+      for (const token of valid) {
+        const authorization = `Bearer ${token}`;
+        // HTTP: start a run, then watch it to its end over WebSocket and SSE.
+        const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
+          traced.graphqlUrl,
+          START,
+          { domain: 'acme.com' },
+          { authorization },
+        );
+        const runId = started.data?.startEngagementSummary.runId as string;
+        for (const transport of TRANSPORTS) {
+          const sub = subscribe({ transport, ...traced, token }, ENGAGEMENT_UPDATED, {
+            domain: 'acme.com',
+            runId,
+          });
+          expect(await sub.ended).toBe('complete');
+        }
+        // REST: start and poll.
+        const posted = await fetch(`${rest}/engagement-summary`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ domain: 'acme.com' }),
+        });
+        const { run_id } = (await posted.json()) as { run_id: string };
+        const polled = await fetch(`${rest}/engagement-status?domain=acme.com&run_id=${run_id}`, {
+          headers: { authorization },
+        });
+        expect(polled.status).toBe(200);
+        expect((await fetch(`${traced.url}/metrics`, { headers: { authorization } })).status).toBe(
+          200,
+        );
+      }
+      for (const token of refused) {
+        const authorization = `Bearer ${token}`;
+        expect(
+          (
+            await graphqlRequest(
+              traced.graphqlUrl,
+              START,
+              { domain: 'acme.com' },
+              { authorization },
+            )
+          ).status,
+        ).toBe(401);
+        expect(
+          (
+            await fetch(`${rest}/engagement-status?domain=acme.com&run_id=${randomUUID()}`, {
+              headers: { authorization },
+            })
+          ).status,
+        ).toBe(401);
+        for (const transport of TRANSPORTS) {
+          const sub = subscribe({ transport, ...traced, token }, ENGAGEMENT_UPDATED, {
+            domain: 'acme.com',
+            runId: randomUUID(),
+          });
+          expect(await sub.ended).toBe('error');
+        }
+      }
+      // Something was logged at all, or the check below would mean nothing.
+      expect(lines.length).toBeGreaterThan(20);
+      const log = lines.join('\n');
+      for (const token of [...valid, ...refused]) {
+        expect(log).not.toContain(token);
+        // The signature alone identifies a JWT as well as the whole token does.
+        const signature = token.split('.')[2];
+        if (signature) expect(log).not.toContain(signature);
+      }
+    } finally {
+      await traced.close();
+    }
   });
 });
