@@ -185,6 +185,26 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
     expect((retried?.at ?? 0) - (refused?.at ?? 0)).toBeGreaterThanOrEqual(950);
   });
 
+  it.each(['memory', 'redis'] as const)(
+    'makes no Fathom call after RateLimit-Remaining: 0 until RateLimit-Reset (%s)',
+    async (backend) => {
+      // Our own limit is far away: only Fathom's headers can hold the next call back.
+      const { server, fathom } = await setup({ backend, env: { FATHOM_RATE_LIMIT: '1000' } });
+      fathom.enqueue({
+        kind: 'ok',
+        headers: { 'RateLimit-Limit': '60', 'RateLimit-Remaining': '0', 'RateLimit-Reset': '2' },
+      });
+      const final = last(await runToEnd(server.app, 'acme.com'));
+      expect(final.status).toBe('complete');
+      const [first, second] = fathom.requests;
+      expect(first?.query.get('cursor')).toBeNull();
+      expect(second?.query.get('cursor')).toBeTruthy();
+      // A lower bound only: the answer left after the first call arrived, the pause after it.
+      expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(2000);
+      expect(fathom.requests).toHaveLength(2);
+    },
+  );
+
   it('retries Fathom 5xx and network errors', async () => {
     const { server, fathom } = await setup();
     fathom.enqueue(
