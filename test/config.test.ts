@@ -51,11 +51,27 @@ describe('configuration', () => {
     expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
   });
 
-  it('never puts a secret value in its error', () => {
-    try {
-      loadConfig({ OPENAI_API_KEY: 'sk-secret-value', PORT: 'x' });
-    } catch (error) {
-      expect(String(error)).not.toContain('sk-secret-value');
-    }
+  it.each([
+    // A secret beside the bad variable, and a secret inside the bad value itself.
+    [{ OPENAI_API_KEY: 'sk-secret-value', PORT: 'x' }, 'PORT', 'sk-secret-value'],
+    [{ REDIS_URL: 'http://:redis-secret-password@db:6379' }, 'REDIS_URL', 'redis-secret-password'],
+    [
+      { AUTH_JWT_SECRET: 'jwt-secret-value', RUN_TIMEOUT_MS: 'soon' },
+      'RUN_TIMEOUT_MS',
+      'jwt-secret-value',
+    ],
+  ])('stops on %j naming %s without repeating a secret', (env, name, secret) => {
+    let thrown: unknown;
+    expect(() => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        thrown = error;
+        throw error;
+      }
+    }).toThrow(ConfigError);
+    expect(String(thrown)).toContain(name);
+    expect(String(thrown)).not.toContain(secret);
+    expect(JSON.stringify(thrown)).not.toContain(secret);
   });
 });

@@ -1,5 +1,7 @@
-import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   ENGAGEMENT_UPDATED,
   graphqlRequest,
@@ -7,6 +9,7 @@ import {
   subscribe,
   TRANSPORTS,
 } from '../support/graphqlClients.ts';
+import { capturingLogger } from '../support/logCapture.ts';
 import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -14,10 +17,8 @@ const STATIC_TOKEN = 'static-token-for-tests-0123456789';
 const JWT_SECRET = 'jwt-secret-for-tests-0123456789abcdef';
 
 const secret = new TextEncoder().encode(JWT_SECRET);
-const sign = (claims: { exp?: number }, key = secret) => {
-  const jwt = new SignJWT({ sub: 'user-1', role: 'authenticated' }).setProtectedHeader({
-    alg: 'HS256',
-  });
+const sign = (claims: { exp?: number }, key: Uint8Array | CryptoKey = secret, alg = 'HS256') => {
+  const jwt = new SignJWT({ sub: 'user-1', role: 'authenticated' }).setProtectedHeader({ alg });
   if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
   return jwt.sign(key);
 };
@@ -43,6 +44,9 @@ beforeAll(async () => {
       new TextEncoder().encode('another-secret-0123456789abcdef'),
     ),
     noExp: await sign({}),
+    // Signed with the configured secret, but not with HS256.
+    hs384: await sign({ exp: now() + 600 }, secret, 'HS384'),
+    rs256: await sign({ exp: now() + 600 }, (await generateKeyPair('RS256')).privateKey, 'RS256'),
     algNone: `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'x', exp: now() + 600 })}.`,
     garbage: 'not-a-token',
   };
@@ -51,7 +55,15 @@ afterAll(async () => {
   await server.close();
 });
 
-const REJECTED = ['expiredJwt', 'wrongSignature', 'noExp', 'algNone', 'garbage'] as const;
+const REJECTED = [
+  'expiredJwt',
+  'wrongSignature',
+  'noExp',
+  'algNone',
+  'hs384',
+  'rs256',
+  'garbage',
+] as const;
 
 describe('auth over HTTP', () => {
   it('accepts a static token and a valid HS256 JWT', async () => {
@@ -144,5 +156,123 @@ describe.each(TRANSPORTS)('auth over %s subscriptions', (transport) => {
     if (transport === 'ws') expect(seen).toMatch(/"closeCode":44(03|01)/);
     else expect(seen).toContain('"httpStatus":401');
     await sub.dispose();
+  });
+});
+
+describe('auth in the WebSocket connection_init payload', () => {
+  /** The server's answer to connection_init: `connection_ack`, or the close code. */
+  async function init(payload: Record<string, unknown>): Promise<string | number> {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const answer = new Promise<string | number>((resolve) => {
+      socket.once('message', (data) => resolve(JSON.parse(String(data)).type));
+      socket.once('close', (code) => resolve(code));
+    });
+    socket.send(JSON.stringify({ type: 'connection_init', payload }));
+    const result = await answer;
+    socket.terminate();
+    return result;
+  }
+
+  it('accepts the header name in either case, and refuses a bad token under either', async () => {
+    for (const name of ['Authorization', 'authorization']) {
+      expect(await init({ [name]: `Bearer ${STATIC_TOKEN}` }), name).toBe('connection_ack');
+      expect(await init({ [name]: `Bearer ${tokens.validJwt}` }), name).toBe('connection_ack');
+      expect(await init({ [name]: `Bearer ${tokens.hs384}` }), name).toBeOneOf([4401, 4403]);
+    }
+    expect(await init({})).toBeOneOf([4401, 4403]);
+  });
+});
+
+describe('bearer tokens in the logs', () => {
+  it('never appear in any log line, at trace level, over every transport', async () => {
+    const { logger, lines } = capturingLogger('trace');
+    const traced = await startTestApp(
+      'redis',
+      { AUTH_TOKENS: STATIC_TOKEN, AUTH_JWT_SECRET: JWT_SECRET, LOG_LEVEL: 'trace' },
+      { pipeline: new ScriptedPipeline({ stepDelayMs: 10 }), logger },
+    );
+    try {
+      const valid = [STATIC_TOKEN, tokens.validJwt as string];
+      const refused = [
+        tokens.wrongSignature as string,
+        tokens.expiredJwt as string,
+        'bad-token-0123456789',
+      ];
+      const rest = `${traced.url}/make-server-888f4514`;
+      for (const token of valid) {
+        const authorization = `Bearer ${token}`;
+        // HTTP: start a run, then watch it to its end over WebSocket and SSE.
+        const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
+          traced.graphqlUrl,
+          START,
+          { domain: 'acme.com' },
+          { authorization },
+        );
+        const runId = started.data?.startEngagementSummary.runId as string;
+        for (const transport of TRANSPORTS) {
+          const sub = subscribe({ transport, ...traced, token }, ENGAGEMENT_UPDATED, {
+            domain: 'acme.com',
+            runId,
+          });
+          expect(await sub.ended).toBe('complete');
+        }
+        // REST: start and poll.
+        const posted = await fetch(`${rest}/engagement-summary`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization },
+          body: JSON.stringify({ domain: 'acme.com' }),
+        });
+        const { run_id } = (await posted.json()) as { run_id: string };
+        const polled = await fetch(`${rest}/engagement-status?domain=acme.com&run_id=${run_id}`, {
+          headers: { authorization },
+        });
+        expect(polled.status).toBe(200);
+        expect((await fetch(`${traced.url}/metrics`, { headers: { authorization } })).status).toBe(
+          200,
+        );
+      }
+      for (const token of refused) {
+        const authorization = `Bearer ${token}`;
+        expect(
+          (
+            await graphqlRequest(
+              traced.graphqlUrl,
+              START,
+              { domain: 'acme.com' },
+              { authorization },
+            )
+          ).status,
+        ).toBe(401);
+        expect(
+          (
+            await fetch(`${rest}/engagement-status?domain=acme.com&run_id=${randomUUID()}`, {
+              headers: { authorization },
+            })
+          ).status,
+        ).toBe(401);
+        for (const transport of TRANSPORTS) {
+          const sub = subscribe({ transport, ...traced, token }, ENGAGEMENT_UPDATED, {
+            domain: 'acme.com',
+            runId: randomUUID(),
+          });
+          expect(await sub.ended).toBe('error');
+        }
+      }
+      // Something was logged at all, or the check below would mean nothing.
+      expect(lines.length).toBeGreaterThan(20);
+      const log = lines.join('\n');
+      for (const token of [...valid, ...refused]) {
+        expect(log).not.toContain(token);
+        // The signature alone identifies a JWT as well as the whole token does.
+        const signature = token.split('.')[2];
+        if (signature) expect(log).not.toContain(signature);
+      }
+    } finally {
+      await traced.close();
+    }
   });
 });

@@ -5,9 +5,19 @@ import { ENGAGEMENT_UPDATED, graphqlRequest, START, subscribe } from '../support
 import { freePort } from '../support/redisServer.ts';
 import { BACKENDS, startTestApp } from '../support/testApp.ts';
 
+/**
+ * START_RATE_LIMIT counts per calendar minute: a test that began a second before a minute
+ * ends would see its count reset half-way. Start it at the beginning of a minute instead.
+ */
+async function awayFromMinuteBoundary(): Promise<void> {
+  const untilNextMinute = 60_000 - (Date.now() % 60_000);
+  if (untilNextMinute < 10_000) await new Promise((r) => setTimeout(r, untilNextMinute + 50));
+}
+
 describe.each(BACKENDS)('start rate limit on %s', (backend) => {
   it('refuses starts past START_RATE_LIMIT per minute with RATE_LIMITED and writes nothing', async () => {
     const server = await startTestApp(backend, { START_RATE_LIMIT: '3' });
+    await awayFromMinuteBoundary();
     try {
       for (let i = 0; i < 3; i++) {
         const ok = await graphqlRequest(server.graphqlUrl, START, { domain: 'limited.com' });
@@ -23,6 +33,44 @@ describe.each(BACKENDS)('start rate limit on %s', (backend) => {
       expect(rest.status).toBe(429);
       expect(Number(rest.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(await server.app.services.runs.list('limited.com', 100)).toHaveLength(3);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe.each(BACKENDS)('start rate limit per token on %s', (backend) => {
+  it('gives each token its own START_RATE_LIMIT', async () => {
+    const server = await startTestApp(backend, {
+      START_RATE_LIMIT: '2',
+      AUTH_TOKENS: 'token-of-team-a-0123456789,token-of-team-b-0123456789',
+    });
+    const start = (team: string, domain: string) =>
+      graphqlRequest(
+        server.graphqlUrl,
+        START,
+        { domain },
+        {
+          authorization: `Bearer token-of-team-${team}-0123456789`,
+        },
+      );
+    await awayFromMinuteBoundary();
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await start('a', 'team-a.com')).errors).toBeUndefined();
+      }
+      const refused = await start('a', 'team-a-third.com');
+      expect(refused.data ?? null).toBeNull();
+      expect(refused.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(await server.app.services.runs.list('team-a-third.com', 10)).toEqual([]);
+      expect(await server.app.services.runs.list('team-a.com', 10)).toHaveLength(2);
+
+      // The other token's budget is untouched by the first one's.
+      for (let i = 0; i < 2; i++) {
+        expect((await start('b', 'team-b.com')).errors).toBeUndefined();
+      }
+      expect((await start('b', 'team-b.com')).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+      expect(await server.app.services.runs.list('team-b.com', 10)).toHaveLength(2);
     } finally {
       await server.close();
     }

@@ -121,6 +121,21 @@ describe('the polling REST contract with auth', () => {
         body: JSON.stringify({ domain: 'example.com' }),
       });
       expect(accepted.status).toBe(200);
+      const { run_id } = (await accepted.json()) as { run_id: string };
+
+      const status = `${server.url}${BASE}/engagement-status?domain=example.com&run_id=${run_id}`;
+      const unread = await fetch(status);
+      expect(unread.status).toBe(401);
+      expect(await unread.json()).toMatchObject({ ok: false });
+      const wrong = await fetch(status, { headers: { authorization: 'Bearer not-the-token' } });
+      expect(wrong.status).toBe(401);
+      const read = await fetch(status, {
+        headers: { authorization: 'Bearer secret-token-1234567890' },
+      });
+      expect(read.status).toBe(200);
+      expect(await read.json()).toEqual([
+        expect.objectContaining({ domain: 'example.com', run_id, version: expect.any(Number) }),
+      ]);
     } finally {
       await server.close();
     }

@@ -117,6 +117,23 @@ describe.each(BACKENDS)('engagementUpdated on %s', (backend) => {
       expect(JSON.stringify(malformed.errors)).toContain('BAD_USER_INPUT');
     });
 
+    it('refuses an invalid domain with BAD_USER_INPUT and opens no watch', async () => {
+      const runId = await startRun();
+      await pipeline.started(runId);
+      for (const domain of ['', 'acme com', '*', 'localhost', '1.2.3.4', 'acme.com:abc']) {
+        const sub = watch(transport, runId, domain);
+        await sub.ended;
+        expect(sub.events, domain).toEqual([]);
+        expect(sub.errors, domain).toEqual([
+          expect.objectContaining({
+            message: expect.stringMatching(/not a valid company domain/),
+            extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+          }),
+        ]);
+      }
+      expect(server.app.services.runs.openWatches).toBe(0);
+    });
+
     it('ends a watch with NOT_FOUND when its run is deleted', async () => {
       const runId = await startRun();
       await pipeline.started(runId);

@@ -40,7 +40,8 @@ export interface FathomMeeting {
 }
 
 export type FathomBehaviour =
-  | { kind: 'ok' }
+  /** `headers` replace the RateLimit-* headers the answer would carry. */
+  | { kind: 'ok'; headers?: Record<string, string> }
   | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: unknown }
   | { kind: 'hang' }
   | { kind: 'delay'; ms: number }
@@ -122,7 +123,12 @@ export async function startFakeFathom(options: FakeFathomOptions): Promise<FakeF
     };
   };
 
-  const answerNormally = (request: IncomingMessage, response: ServerResponse, url: URL): void => {
+  const answerNormally = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    headers: Record<string, string> = {},
+  ): void => {
     const received = headerValue(request.headers['x-api-key']);
     if (received !== apiKey) {
       sendJson(response, 401, { error: 'Invalid or missing API key' }, rateLimitHeaders());
@@ -137,7 +143,7 @@ export async function startFakeFathom(options: FakeFathomOptions): Promise<FakeF
     }
     try {
       const body = route(request.method ?? 'GET', url, meetings, pageSize);
-      sendJson(response, 200, body, rateLimitHeaders());
+      sendJson(response, 200, body, { ...rateLimitHeaders(), ...headers });
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       sendJson(response, error.status, { error: error.message }, rateLimitHeaders());
@@ -157,7 +163,7 @@ export async function startFakeFathom(options: FakeFathomOptions): Promise<FakeF
     const behaviour = script.next() ?? { kind: 'ok' };
     switch (behaviour.kind) {
       case 'ok':
-        answerNormally(request, response, url);
+        answerNormally(request, response, url, behaviour.headers);
         return;
       case 'delay':
         server.later(behaviour.ms, () => answerNormally(request, response, url));

@@ -1,9 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/kv/runRecord.ts';
 import { ENGAGEMENT_UPDATED, subscribe } from '../support/graphqlClients.ts';
+import { capturingLogger } from '../support/logCapture.ts';
 import { startRedisServer } from '../support/redisServer.ts';
 import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
 import { startTestApp } from '../support/testApp.ts';
@@ -15,6 +17,9 @@ afterEach(async () => {
 
 type Event = { engagementUpdated: { version: number; status: string } };
 
+const RESYNC = 'pub/sub reconnected; catching open subscriptions up';
+const resyncs = (lines: string[]) => lines.filter((l) => JSON.parse(l).msg === RESYNC).length;
+
 describe('Redis restarted mid-run', () => {
   it('goes unready and back, and running subscriptions resume to the final state', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'engagement-redis-'));
@@ -22,7 +27,8 @@ describe('Redis restarted mid-run', () => {
     const redis = await startRedisServer({ persistDir: dir });
     cleanups.push(() => redis.stop());
     const pipeline = new ScriptedPipeline();
-    const server = await startTestApp('redis', { REDIS_URL: redis.url }, { pipeline });
+    const { logger, lines } = capturingLogger();
+    const server = await startTestApp('redis', { REDIS_URL: redis.url }, { pipeline, logger });
     cleanups.push(() => server.close());
 
     const run = await server.app.services.runs.start('acme.com');
@@ -50,12 +56,20 @@ describe('Redis restarted mid-run', () => {
     await reported;
     controller.finish(sampleSummary());
 
+    // The service recovered, not the clients: its pub/sub connection came back and caught
+    // the open watches up, while each client kept its one connection (they do not retry, so
+    // a dropped connection would have ended them with an error).
     for (const sub of subs) {
       expect(await sub.ended).toBe('complete');
+      expect(sub.errors).toEqual([]);
+      // A state written while the service was not listening can be overtaken by the next
+      // one before the catch-up reads the store: versions go up, none repeats.
       const versions = sub.events.map((e) => e.engagementUpdated.version);
-      expect(versions).toEqual([...versions].sort((a, b) => a - b));
+      expect(versions.slice(0, 2)).toEqual([1, 2]);
+      expect(versions.every((v, i) => i === 0 || v > (versions[i - 1] as number))).toBe(true);
       expect(sub.events.at(-1)?.engagementUpdated.status).toBe('COMPLETE');
     }
+    expect(resyncs(lines)).toBeGreaterThanOrEqual(1);
     expect(await server.app.backend.store.listOverdue(Date.now() + 3_600_000, 10)).toEqual([]);
 
     // And the service keeps working: a new run goes through the queue to the end.
@@ -73,8 +87,11 @@ describe('the pub/sub connection dropped alone', () => {
   it('catches open subscriptions up with what was written while it was away', async () => {
     const redis = await startRedisServer();
     cleanups.push(() => redis.stop());
+    const admin = new Redis(redis.url);
+    cleanups.push(() => void admin.disconnect());
     const pipeline = new ScriptedPipeline();
-    const server = await startTestApp('redis', { REDIS_URL: redis.url }, { pipeline });
+    const { logger, lines } = capturingLogger();
+    const server = await startTestApp('redis', { REDIS_URL: redis.url }, { pipeline, logger });
     cleanups.push(() => server.close());
     const run = await server.app.services.runs.start('acme.com');
     const controller = await pipeline.started(run.run_id);
@@ -85,10 +102,26 @@ describe('the pub/sub connection dropped alone', () => {
     cleanups.push(() => sub.dispose());
     await sub.waitFor(1);
 
-    // The run ends while the subscriber connection is down: its notification is lost.
-    await server.app.backend.redis?.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
+    // Redis takes no new connection, so the pub/sub connection, once dropped, stays away
+    // while the connections already open (commands, the queue) go on.
+    const [, maxClients] = (await admin.config('GET', 'maxclients')) as [string, string];
+    await admin.config('SET', 'maxclients', '1');
+    cleanups.push(() => void admin.config('SET', 'maxclients', maxClients).catch(() => {}));
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'pubsub');
     controller.finish(sampleSummary());
+    await expect
+      .poll(async () => (await server.app.services.runs.get('acme.com', run.run_id))?.status)
+      .toBe('complete');
+    // The run's last notification went out while no one listened: nothing reached the client.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sub.events.map((e) => e.engagementUpdated.status)).toEqual(['PROCESSING']);
+    expect(resyncs(lines)).toBe(0);
+
+    // Back: the service resubscribes and catches the watch up from the store.
+    await admin.config('SET', 'maxclients', maxClients);
     expect(await sub.ended).toBe('complete');
-    expect(sub.events.at(-1)?.engagementUpdated.status).toBe('COMPLETE');
+    expect(resyncs(lines)).toBe(1);
+    expect(sub.errors).toEqual([]);
+    expect(sub.events.map((e) => e.engagementUpdated.status)).toEqual(['PROCESSING', 'COMPLETE']);
   });
 });

@@ -3,7 +3,10 @@ import { type Logger, pino } from 'pino';
 import { createLogger } from '../../src/logger.ts';
 
 /** The service's own logger (same redaction), writing JSON lines into memory. */
-export function capturingLogger(): { logger: Logger; lines: string[] } {
+export function capturingLogger(level: 'debug' | 'trace' = 'debug'): {
+  logger: Logger;
+  lines: string[];
+} {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -11,5 +14,5 @@ export function capturingLogger(): { logger: Logger; lines: string[] } {
       done();
     },
   });
-  return { logger: createLogger('debug', sink as unknown as pino.DestinationStream), lines };
+  return { logger: createLogger(level, sink as unknown as pino.DestinationStream), lines };
 }

@@ -117,6 +117,13 @@ export class OpenAiSummarizer implements Summarizer {
         outcome,
         seconds: (performance.now() - started) / 1000,
       });
+    // The SDK adds an abort listener to the signal it is given and never removes it
+    // (openai-node #1811): given the run's signal, a run of many requests would pile up one
+    // listener per request for its whole life. It gets a signal of this request only.
+    const request = new AbortController();
+    const forwardAbort = () => request.abort(signal.reason);
+    if (signal.aborted) forwardAbort();
+    signal.addEventListener('abort', forwardAbort, { once: true });
     try {
       const completion = await this.options.client.chat.completions.parse(
         {
@@ -125,7 +132,7 @@ export class OpenAiSummarizer implements Summarizer {
           messages,
           response_format: RESPONSE_FORMAT,
         },
-        { signal },
+        { signal: request.signal },
       );
       const message = completion.choices[0]?.message;
       if (!message?.parsed) {
@@ -139,6 +146,8 @@ export class OpenAiSummarizer implements Summarizer {
       if (error instanceof PipelineError) throw error;
       observe(error instanceof OpenAI.APIError && error.status ? `http_${error.status}` : 'error');
       throw describeLlmFailure(error);
+    } finally {
+      signal.removeEventListener('abort', forwardAbort);
     }
   }
 }
