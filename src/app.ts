@@ -12,6 +12,8 @@ import { createHttpServer } from './http/httpServer.ts';
 import { createOperationalRoutes } from './http/operationalRoutes.ts';
 import { createPollingRoutes } from './http/pollingRoutes.ts';
 import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecution.ts';
+import { useStreamingResponseLimit } from './http/streamingResponseLimit.ts';
+import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import { KeySpace } from './kv/keySpace.ts';
 import { createLogger } from './logger.ts';
@@ -84,6 +86,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   };
 
   const auth = createAuthenticator(config.auth);
+  const unsentLimit = new UnsentDataLimit(config.maxUnsentBytes, {
+    logger,
+    onClosed: (transport) => metrics.slowClientClosed(transport),
+  });
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
@@ -94,6 +100,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       ...hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
+      useStreamingResponseLimit(unsentLimit, (req) => req.socket.remoteAddress ?? 'unknown'),
     ],
   });
   const server = createHttpServer(
@@ -113,6 +120,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       auth,
       services,
       logger,
+      unsentLimit,
       onSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },

@@ -85,6 +85,7 @@ const environmentSchema = z.object({
   WS_MAX_CONNECTIONS: positiveInt(15_000),
   WS_MAX_CONNECTIONS_PER_CLIENT: positiveInt(2_000),
   WS_KEEPALIVE_MS: positiveInt(12_000),
+  MAX_UNSENT_BYTES: positiveInt(1024 * 1024),
   DEMO_STEP_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
@@ -128,6 +129,11 @@ export interface Config {
   /** Deepest selection a query may have (introspection excepted). */
   graphqlMaxDepth: number;
   webSocket: { maxConnections: number; maxConnectionsPerClient: number; keepAliveMs: number };
+  /**
+   * Data a WebSocket or SSE connection may have queued and unsent; past it the client is too
+   * far behind and is closed.
+   */
+  maxUnsentBytes: number;
   /** Pause before each pipeline step, so that `npm run demo` can be watched step by step. */
   demoStepDelayMs: number;
   startRateLimitPerMinute: number;
@@ -180,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxConnectionsPerClient: e.WS_MAX_CONNECTIONS_PER_CLIENT,
       keepAliveMs: e.WS_KEEPALIVE_MS,
     },
+    maxUnsentBytes: e.MAX_UNSENT_BYTES,
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

@@ -12,6 +12,7 @@ import {
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
 import { RunUpdateFanOut } from './runUpdateFanOut.ts';
+import type { UnsentDataLimit } from './unsentDataLimit.ts';
 import type { EngagementYoga } from './yoga.ts';
 
 export interface WebSocketTransport {
@@ -25,6 +26,8 @@ export interface WebSocketTransportDeps {
   auth: Authenticator;
   services: AppServices;
   logger: Logger;
+  /** MAX_UNSENT_BYTES: a socket whose client stops reading is closed past it. */
+  unsentLimit: UnsentDataLimit;
   /** Told when an `engagementUpdated` subscriber joins or leaves. */
   onSubscriberChange(delta: 1 | -1): void;
 }
@@ -44,7 +47,8 @@ const CONNECTION_INIT_TIMEOUT_MS = 3_000;
  * server's `/graphql` path. The token is checked once, in `connection_init`; a bad one closes
  * the socket with 4403. `engagementUpdated` watches are served by the per-run fan-out; every
  * other operation, and every watch the fan-out does not take, runs through Yoga's envelop as
- * over HTTP.
+ * over HTTP. A client that stops reading is closed (1013) once its unsent data passes
+ * MAX_UNSENT_BYTES.
  */
 export function attachGraphQLWebSocket(
   server: Server,
@@ -100,6 +104,8 @@ export function attachGraphQLWebSocket(
       },
       operations: fanOut,
       initTimeoutMs: CONNECTION_INIT_TIMEOUT_MS,
+      tooFarBehind: (unsentBytes) =>
+        deps.unsentLimit.tooFarBehind('websocket', address, unsentBytes),
       onInternalError: (error) => logger.error({ err: error }, 'WebSocket message failed'),
     });
   });
