@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, request } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import WebSocket from 'ws';
-import { GRAPHQL_TRANSPORT_WS } from '../../src/http/graphqlWsConnection.ts';
 import type { RunRecord, SummaryRecord } from '../../src/kv/runRecord.ts';
 import { newRun } from '../../src/runs/runTransitions.ts';
 import {
@@ -13,6 +10,7 @@ import {
   type Transport,
 } from '../support/graphqlClients.ts';
 import { capturingLogger } from '../support/logCapture.ts';
+import { pausedSseClient, pausedWebSocketClient } from '../support/pausedClients.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 interface RunEvent {
@@ -90,115 +88,13 @@ async function metric(server: TestApp, name: string, transport: string): Promise
 
 const metricTransport = (transport: Transport) => (transport === 'ws' ? 'websocket' : 'sse');
 
-/** A client that subscribes, takes the first state, then stops reading its socket. */
-interface PausedClient {
-  /** The versions it has received so far. */
-  versions: number[];
-  /** Resolves when the stream ends: completed by the server, or cut / closed. */
-  ended: Promise<{ completed: boolean; closeCode?: number; closeReason?: string }>;
-  resume(): void;
-}
-
-/** graphql-transport-ws spoken by hand over a `ws` socket, paused after the first `next`. */
-async function pausedWebSocketClient(server: TestApp, runId: string): Promise<PausedClient> {
-  const socket = new WebSocket(server.wsUrl, GRAPHQL_TRANSPORT_WS);
-  cleanups.push(() => socket.terminate());
-  const versions: number[] = [];
-  let completed = false;
-  const ended = new Promise<{ completed: boolean; closeCode?: number; closeReason?: string }>(
-    (resolve) => {
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data));
-        if (message.type === 'complete') {
-          completed = true;
-          resolve({ completed });
-        }
-      });
-      socket.on('close', (code, reason) =>
-        resolve({ completed, closeCode: code, closeReason: String(reason) }),
-      );
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    socket.on('error', reject);
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data));
-      if (message.type === 'connection_ack') {
-        socket.send(
-          JSON.stringify({
-            id: '1',
-            type: 'subscribe',
-            payload: { query: ENGAGEMENT_UPDATED, variables: { domain: DOMAIN, runId } },
-          }),
-        );
-      } else if (message.type === 'next') {
-        versions.push(message.payload.data.engagementUpdated.version);
-        if (versions.length === 1) {
-          socket.pause();
-          resolve();
-        }
-      }
-    });
-  });
-  return { versions, ended, resume: () => socket.resume() };
-}
-
-/** An SSE request read with node:http, paused after the first event. */
-async function pausedSseClient(server: TestApp, runId: string): Promise<PausedClient> {
-  const versions: number[] = [];
-  let text = '';
-  let completed = false;
-  let response: IncomingMessage | undefined;
-  let settle: (how: { completed: boolean }) => void = () => {};
-  const ended = new Promise<{ completed: boolean }>((resolve) => (settle = resolve));
-  const take = () => {
-    let end = text.indexOf('\n\n');
-    while (end >= 0) {
-      const block = text.slice(0, end);
-      text = text.slice(end + 2);
-      if (block.startsWith('event: next')) {
-        const data = block.slice(block.indexOf('data: ') + 6);
-        versions.push(JSON.parse(data).data.engagementUpdated.version);
-      } else if (block.startsWith('event: complete')) {
-        completed = true;
-      }
-      end = text.indexOf('\n\n');
-    }
-  };
-  await new Promise<void>((resolve, reject) => {
-    const req = request(
-      server.graphqlUrl,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-      },
-      (res) => {
-        response = res;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-          take();
-          if (versions.length === 1 && !res.isPaused()) {
-            res.pause();
-            resolve();
-          }
-        });
-        res.on('error', () => {});
-        res.on('close', () => settle({ completed: completed && res.complete }));
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ query: ENGAGEMENT_UPDATED, variables: { domain: DOMAIN, runId } }));
-    cleanups.push(() => {
-      req.destroy();
-    });
-  });
-  return { versions, ended, resume: () => response?.resume() };
-}
-
 function pausedClient(transport: Transport, server: TestApp, runId: string) {
-  return transport === 'ws' ? pausedWebSocketClient(server, runId) : pausedSseClient(server, runId);
+  const target = { ...server, domain: DOMAIN, runId };
+  const opened = transport === 'ws' ? pausedWebSocketClient(target) : pausedSseClient(target);
+  return opened.then((client) => {
+    cleanups.push(() => client.close());
+    return client;
+  });
 }
 
 function reader(transport: Transport, server: TestApp, runId: string): Subscription<RunEvent> {
