@@ -220,6 +220,35 @@ describe.each(TRANSPORTS)('a client that stops reading, over %s', (transport) =>
   }, 120_000);
 });
 
+describe('a WebSocket client that stops reading a subscription the fan-out does not take', () => {
+  it('is closed past the bound alike', async () => {
+    const server = await app(SMALL_BOUND);
+    const run = await storedRun(server);
+    const normal = reader('ws', server, run.run_id);
+    await normal.waitFor(1);
+    // A directive on the field sends the watch down the general (envelop) path.
+    const query = `subscription Watch($domain: String!, $runId: ID!) {
+      engagementUpdated(domain: $domain, runId: $runId) @include(if: true) { version summary { goals { text } } }
+    }`;
+    const paused = await pausedWebSocketClient({
+      ...server,
+      domain: DOMAIN,
+      runId: run.run_id,
+      query,
+    });
+    cleanups.push(() => paused.close());
+    await writeUntilClosed(server, run, normal, 'ws');
+
+    paused.resume();
+    expect(await paused.ended).toMatchObject({ completed: false, closeCode: 1013 });
+    await vi.waitFor(
+      async () =>
+        expect(await metric(server, 'engagement_open_subscriptions', 'websocket')).toBe(1),
+      { timeout: 10_000 },
+    );
+  }, 120_000);
+});
+
 describe('a WebSocket client that stops reading and never resumes', () => {
   it('has its socket dropped when the close frame cannot get through', async () => {
     const server = await app(SMALL_BOUND);

@@ -32,6 +32,8 @@ export interface PausedClientTarget {
   graphqlUrl: string;
   domain: string;
   runId: string;
+  /** A document that selects `engagementUpdated { version }`; ENGAGEMENT_UPDATED by default. */
+  query?: string;
 }
 
 /** graphql-transport-ws spoken by hand over a `ws` socket, paused after the first `next`. */
@@ -56,7 +58,7 @@ export async function pausedWebSocketClient(target: PausedClientTarget): Promise
       const message = JSON.parse(String(data));
       if (message.type === 'connection_ack') {
         const variables = { domain: target.domain, runId: target.runId };
-        const payload = { query: ENGAGEMENT_UPDATED, variables };
+        const payload = { query: target.query ?? ENGAGEMENT_UPDATED, variables };
         socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload }));
       } else if (message.type === 'next') {
         versions.push(message.payload.data.engagementUpdated.version);
@@ -114,7 +116,7 @@ export async function pausedSseClient(target: PausedClientTarget): Promise<Pause
       res.on('close', () => settle({ completed: completed && res.complete }));
     });
     const variables = { domain: target.domain, runId: target.runId };
-    req.end(JSON.stringify({ query: ENGAGEMENT_UPDATED, variables }));
+    req.end(JSON.stringify({ query: target.query ?? ENGAGEMENT_UPDATED, variables }));
   });
   return {
     versions,
