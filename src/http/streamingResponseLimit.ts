@@ -29,6 +29,9 @@ export function useStreamingResponseLimit(
       const events = response.body.getReader();
       // Unread by the adapter; filled without regard to its backpressure, on purpose.
       const queued = new Readable({ read() {} });
+      // The adapter reads the error through its iterator; one after it has stopped reading
+      // must not go unheard (an 'error' nobody listens to ends the process).
+      queued.on('error', () => {});
       let stopped = false;
       const stop = () => {
         if (stopped) return;
@@ -53,6 +56,8 @@ export function useStreamingResponseLimit(
         queued.push(null);
       };
       forward().catch((error: unknown) => {
+        // After a stop, the read fails because its stream was cancelled: nothing to report.
+        if (stopped) return;
         stopped = true;
         queued.destroy(error as Error);
       });
