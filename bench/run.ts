@@ -11,6 +11,7 @@ import { CHILD_LOG, childOutputLines } from './harness/processes.ts';
 import { listing } from './listing.ts';
 import { pollVsSubscribe } from './pollVsSubscribe.ts';
 import { pushLatency } from './pushLatency.ts';
+import { slowClients } from './slowClients.ts';
 import { subscriptionScale } from './subscriptionScale.ts';
 import { throughput } from './throughput.ts';
 import { tokenCounter } from './tokenCounter.ts';
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   listing,
   throughput,
   tokens: tokenCounter,
+  slow: slowClients,
 };
 
 const ALIASES: Record<string, string> = {

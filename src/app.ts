@@ -13,6 +13,8 @@ import { createHttpServer } from './http/httpServer.ts';
 import { createOperationalRoutes } from './http/operationalRoutes.ts';
 import { createPollingRoutes } from './http/pollingRoutes.ts';
 import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecution.ts';
+import { useStreamingResponseLimit } from './http/streamingResponseLimit.ts';
+import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import { KeySpace } from './kv/keySpace.ts';
 import { createLogger } from './logger.ts';
@@ -86,6 +88,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 
   const auth = createAuthenticator(config.auth);
   const clientAddressOf = createClientAddressOf(config.trustedProxies);
+  const unsentLimit = new UnsentDataLimit(config.maxUnsentBytes, {
+    logger,
+    onClosed: (transport) => metrics.slowClientClosed(transport),
+  });
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
@@ -97,6 +103,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       ...hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
+      useStreamingResponseLimit(unsentLimit, clientAddressOf),
     ],
   });
   const server = createHttpServer(
@@ -123,6 +130,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       clientAddressOf,
       services,
       logger,
+      unsentLimit,
       onSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },

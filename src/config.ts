@@ -94,6 +94,7 @@ const environmentSchema = z.object({
       .default('0')
       .transform(Number),
   ),
+  MAX_UNSENT_BYTES: positiveInt(1024 * 1024),
   DEMO_STEP_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
@@ -142,6 +143,11 @@ export interface Config {
    * 0: the client address is the socket's.
    */
   trustedProxies: number;
+  /**
+   * Data a WebSocket or SSE connection may have queued and unsent; past it the client is too
+   * far behind and is closed.
+   */
+  maxUnsentBytes: number;
   /** Pause before each pipeline step, so that `npm run demo` can be watched step by step. */
   demoStepDelayMs: number;
   startRateLimitPerMinute: number;
@@ -195,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       keepAliveMs: e.WS_KEEPALIVE_MS,
     },
     trustedProxies: e.TRUST_PROXY,
+    maxUnsentBytes: e.MAX_UNSENT_BYTES,
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

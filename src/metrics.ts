@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { StreamingTransport } from './http/unsentDataLimit.ts';
 import type { UpstreamCall } from './pipeline/upstreamCall.ts';
 
 export type SubscriptionTransport = 'websocket' | 'sse' | 'http';
@@ -38,6 +39,12 @@ export class ServiceMetrics {
     labelNames: ['transport'] as const,
     registers: [this.registry],
   });
+  private readonly slowClientsClosed = new Counter({
+    name: 'engagement_slow_clients_closed_total',
+    help: 'Connections closed because their unsent data passed MAX_UNSENT_BYTES, by transport.',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
   private readonly upstreamDuration = new Histogram({
     name: 'engagement_upstream_call_duration_seconds',
     help: 'Calls to Fathom and the LLM, by outcome (ok, http_<status>, network, timeout).',
@@ -57,6 +64,9 @@ export class ServiceMetrics {
     for (const transport of ['websocket', 'sse', 'http'] as const) {
       this.openSubscriptions.set({ transport }, 0);
     }
+    for (const transport of ['websocket', 'sse'] as const) {
+      this.slowClientsClosed.inc({ transport }, 0);
+    }
   }
 
   runStarted(): void {
@@ -70,6 +80,10 @@ export class ServiceMetrics {
 
   subscriptionChanged(transport: SubscriptionTransport, delta: 1 | -1): void {
     this.openSubscriptions.inc({ transport }, delta);
+  }
+
+  slowClientClosed(transport: StreamingTransport): void {
+    this.slowClientsClosed.inc({ transport });
   }
 
   upstreamCall(call: UpstreamCall): void {

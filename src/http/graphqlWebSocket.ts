@@ -14,6 +14,7 @@ import {
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
 import { logIfRefused } from './refusalLog.ts';
 import { RunUpdateFanOut } from './runUpdateFanOut.ts';
+import type { UnsentDataLimit } from './unsentDataLimit.ts';
 import type { EngagementYoga } from './yoga.ts';
 
 export interface WebSocketTransport {
@@ -28,6 +29,8 @@ export interface WebSocketTransportDeps {
   clientAddressOf: ClientAddressOf;
   services: AppServices;
   logger: Logger;
+  /** MAX_UNSENT_BYTES: a socket whose client stops reading is closed past it. */
+  unsentLimit: UnsentDataLimit;
   /** Told when an `engagementUpdated` subscriber joins or leaves. */
   onSubscriberChange(delta: 1 | -1): void;
 }
@@ -47,7 +50,8 @@ const CONNECTION_INIT_TIMEOUT_MS = 3_000;
  * server's `/graphql` path. The token is checked once, in `connection_init`; a bad one closes
  * the socket with 4403. `engagementUpdated` watches are served by the per-run fan-out; every
  * other operation, and every watch the fan-out does not take, runs through Yoga's envelop as
- * over HTTP.
+ * over HTTP. A client that stops reading is closed (1013) once its unsent data passes
+ * MAX_UNSENT_BYTES.
  */
 export function attachGraphQLWebSocket(
   server: Server,
@@ -112,6 +116,8 @@ export function attachGraphQLWebSocket(
       },
       operations: fanOut,
       initTimeoutMs: CONNECTION_INIT_TIMEOUT_MS,
+      tooFarBehind: (unsentBytes) =>
+        deps.unsentLimit.tooFarBehind('websocket', clientAddress, unsentBytes),
       onInternalError: (error) =>
         logger.error({ err: error, clientAddress }, 'WebSocket message failed'),
     });

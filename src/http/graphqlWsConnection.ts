@@ -18,6 +18,22 @@ export const CloseCode = {
   TooManyInitialisationRequests: 4429,
 } as const;
 
+/**
+ * The close of a connection whose client fell too far behind (MAX_UNSENT_BYTES): 1013, "try
+ * again later", which graphql-ws clients treat as retryable. A new subscription starts from
+ * the run's current state, so the client catches up by reconnecting.
+ */
+export const SLOW_CLIENT_CLOSE = {
+  code: 1013,
+  reason: 'Too far behind: unsent data past the limit',
+};
+
+/**
+ * How long the close frame of a slow client may wait behind the data it is not reading
+ * before the socket is dropped without it.
+ */
+const SLOW_CLIENT_CLOSE_GRACE_MS = 5_000;
+
 const optionalObject = z.record(z.string(), z.unknown()).nullish();
 
 const subscribePayload = z.object({
@@ -73,6 +89,11 @@ export interface ConnectionDeps {
   operations: OperationRunner;
   /** How long a new socket may wait before `connection_init` (4408 after it). */
   initTimeoutMs: number;
+  /**
+   * Whether a connection with this much data queued and not taken by its socket is too far
+   * behind (the shared MAX_UNSENT_BYTES rule); true closes it.
+   */
+  tooFarBehind(unsentBytes: number): boolean;
   onInternalError(error: unknown): void;
 }
 
@@ -113,7 +134,9 @@ export class GraphQLWsConnection {
 
   /** Sends raw protocol text, if the socket is still open. */
   send(text: string): void {
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(text);
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(text);
+    this.closeIfTooFarBehind();
   }
 
   /** Sends both texts in one write to the TCP socket. */
@@ -123,6 +146,7 @@ export class GraphQLWsConnection {
     this.socket.send(first);
     this.socket.send(second);
     this.tcp.uncork();
+    this.closeIfTooFarBehind();
   }
 
   /** Forgets an operation that ended on the server's side. */
@@ -207,6 +231,21 @@ export class GraphQLWsConnection {
       },
       () => this.socket.close(CloseCode.Forbidden, 'Forbidden'),
     );
+  }
+
+  /**
+   * Checked after every send, since only a send adds to what the socket holds: a client past
+   * the bound gets no more data. Its operations end now (leaving their fan-out groups), the
+   * close frame (1013) is queued behind what it has not read, and the socket is dropped if
+   * the client has not taken it within the grace.
+   */
+  private closeIfTooFarBehind(): void {
+    if (!this.deps.tooFarBehind(this.socket.bufferedAmount)) return;
+    this.socket.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+    const drop = setTimeout(() => this.socket.terminate(), SLOW_CLIENT_CLOSE_GRACE_MS);
+    drop.unref();
+    this.socket.once('close', () => clearTimeout(drop));
+    this.closed();
   }
 
   /** Something of ours failed: logged, and the socket closed with no more said (4500). */

@@ -1,0 +1,127 @@
+import { type IncomingMessage, request } from 'node:http';
+import WebSocket from 'ws';
+import { GRAPHQL_TRANSPORT_WS } from '../../src/http/graphqlWsConnection.ts';
+import { ENGAGEMENT_UPDATED } from './graphqlClients.ts';
+
+/** How a paused client's stream ended. */
+export interface PausedClientEnd {
+  /** The server completed the subscription. */
+  completed: boolean;
+  /** WebSocket only: the close code and reason the client saw. */
+  closeCode?: number;
+  closeReason?: string;
+}
+
+/**
+ * A client that subscribes to a run with `engagementUpdated`, takes the first state, then
+ * stops reading its socket, as a client on a stalled network or a frozen tab does.
+ */
+export interface PausedClient {
+  /** The versions it has received so far. */
+  versions: number[];
+  /** Resolves when the stream ends: completed by the server, or closed or cut. */
+  ended: Promise<PausedClientEnd>;
+  /** Reads the socket again. */
+  resume(): void;
+  /** Drops the connection from the client's side. */
+  close(): void;
+}
+
+export interface PausedClientTarget {
+  wsUrl: string;
+  graphqlUrl: string;
+  domain: string;
+  runId: string;
+  /** A document that selects `engagementUpdated { version }`; ENGAGEMENT_UPDATED by default. */
+  query?: string;
+}
+
+/** graphql-transport-ws spoken by hand over a `ws` socket, paused after the first `next`. */
+export async function pausedWebSocketClient(target: PausedClientTarget): Promise<PausedClient> {
+  const socket = new WebSocket(target.wsUrl, GRAPHQL_TRANSPORT_WS);
+  const versions: number[] = [];
+  let completed = false;
+  const ended = new Promise<PausedClientEnd>((resolve) => {
+    socket.on('close', (code, reason) =>
+      resolve({ completed, closeCode: code, closeReason: String(reason) }),
+    );
+    socket.on('message', (data) => {
+      if (JSON.parse(String(data)).type !== 'complete') return;
+      completed = true;
+      resolve({ completed });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init' })));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'connection_ack') {
+        const variables = { domain: target.domain, runId: target.runId };
+        const payload = { query: target.query ?? ENGAGEMENT_UPDATED, variables };
+        socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload }));
+      } else if (message.type === 'next') {
+        versions.push(message.payload.data.engagementUpdated.version);
+        if (versions.length === 1) {
+          socket.pause();
+          resolve();
+        }
+      }
+    });
+  });
+  return {
+    versions,
+    ended,
+    resume: () => socket.resume(),
+    close: () => socket.terminate(),
+  };
+}
+
+/** An SSE request read with node:http, paused after the first event. */
+export async function pausedSseClient(target: PausedClientTarget): Promise<PausedClient> {
+  const versions: number[] = [];
+  let text = '';
+  let completed = false;
+  let settle: (end: PausedClientEnd) => void = () => {};
+  const ended = new Promise<PausedClientEnd>((resolve) => (settle = resolve));
+  const takeEvents = () => {
+    for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+      const block = text.slice(0, end);
+      text = text.slice(end + 2);
+      if (block.startsWith('event: next')) {
+        const data = block.slice(block.indexOf('data: ') + 'data: '.length);
+        versions.push(JSON.parse(data).data.engagementUpdated.version);
+      } else if (block.startsWith('event: complete')) {
+        completed = true;
+      }
+    }
+  };
+  const req = request(target.graphqlUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+  });
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (res: IncomingMessage) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        takeEvents();
+        if (versions.length === 1 && !res.isPaused()) {
+          res.pause();
+          resolve(res);
+        }
+      });
+      res.on('error', () => {});
+      res.on('close', () => settle({ completed: completed && res.complete }));
+    });
+    const variables = { domain: target.domain, runId: target.runId };
+    req.end(JSON.stringify({ query: target.query ?? ENGAGEMENT_UPDATED, variables }));
+  });
+  return {
+    versions,
+    ended,
+    resume: () => response.resume(),
+    close: () => req.destroy(),
+  };
+}
