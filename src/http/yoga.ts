@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
 import { findAppError, MASKED_ERROR_MESSAGE, maskError } from './errorMasking.ts';
+import { graphiqlOptions } from './graphiql.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
 export interface ServerContext {
@@ -31,7 +32,7 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Engagement Summary' },
+    graphiql: graphiqlOptions(),
     // GraphiQL's assets are served by this server, so the page works without internet. The
     // bundle holds ~57 MB once loaded: it is loaded when GraphiQL is first opened, not at start.
     renderGraphiQL: async (options) =>
