@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Authenticator } from '../auth.ts';
 import type { AppServices } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { domainInput, parseInput, runIdInput } from '../validation.ts';
+import { domainInput, parseInput, restRunIdInput } from '../validation.ts';
 import { readJsonBody, sendError, sendJson } from './jsonHttp.ts';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -14,7 +14,10 @@ const CORS_HEADERS = {
   'access-control-allow-methods': 'GET, POST, OPTIONS',
 };
 
-const startBody = z.object({ domain: z.unknown() });
+const startBody = z.object(
+  { domain: z.unknown().optional() },
+  { error: 'The request body must be a JSON object such as {"domain": "example.com"}.' },
+);
 
 /**
  * The polling contract of the old edge function, unchanged: start a run, then poll its
@@ -52,8 +55,9 @@ export function createPollingRoutes(basePath: string, services: AppServices, aut
           CORS_HEADERS,
         );
       } else if (url.pathname === statusPath && req.method === 'GET') {
-        const domain = parseInput(domainInput, url.searchParams.get('domain') ?? '');
-        const runId = parseInput(runIdInput, url.searchParams.get('run_id') ?? '');
+        // A missing parameter is undefined, so that the error says it is required.
+        const domain = parseInput(domainInput, url.searchParams.get('domain') ?? undefined);
+        const runId = parseInput(restRunIdInput, url.searchParams.get('run_id') ?? undefined);
         const raw = await services.runs.getRaw(domain, runId);
         sendJson(res, 200, raw === null ? '[]' : `[${raw}]`, CORS_HEADERS);
       } else {
