@@ -11,6 +11,7 @@ import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
 import { createHttpServer } from './http/httpServer.ts';
 import { createOperationalRoutes } from './http/operationalRoutes.ts';
 import { createPollingRoutes } from './http/pollingRoutes.ts';
+import { useRefusedSubscriptionRelease } from './http/refusedSubscriptionRelease.ts';
 import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecution.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import { KeySpace } from './kv/keySpace.ts';
@@ -94,6 +95,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       ...hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
+      useRefusedSubscriptionRelease(),
     ],
   });
   const server = createHttpServer(
