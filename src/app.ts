@@ -12,6 +12,7 @@ import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
 import { createHttpServer } from './http/httpServer.ts';
 import { createOperationalRoutes } from './http/operationalRoutes.ts';
 import { createPollingRoutes } from './http/pollingRoutes.ts';
+import { useRefusedSubscriptionRelease } from './http/refusedSubscriptionRelease.ts';
 import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecution.ts';
 import { useStreamingResponseLimit } from './http/streamingResponseLimit.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
@@ -104,6 +105,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
       useStreamingResponseLimit(unsentLimit, clientAddressOf),
+      useRefusedSubscriptionRelease(),
     ],
   });
   const server = createHttpServer(

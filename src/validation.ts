@@ -7,7 +7,14 @@ import { badUserInput } from './errors.ts';
  * BAD_USER_INPUT error before anything is read or written.
  */
 
-export const domainInput = z.string().transform((value, ctx) => {
+/** The type error of a parameter that must be a string, naming it. */
+const stringParameter = (name: string) =>
+  z.string({
+    error: (issue) =>
+      issue.input === undefined ? `${name} is required` : `${name} must be a string`,
+  });
+
+export const domainInput = stringParameter('domain').transform((value, ctx) => {
   try {
     return normaliseDomain(value);
   } catch (error) {
@@ -17,11 +24,17 @@ export const domainInput = z.string().transform((value, ctx) => {
   }
 });
 
-export const runIdInput = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .pipe(z.uuid({ error: 'runId must be a UUID' }));
+/** A run id; errors name it as the caller's edge does, so they name what the user sent. */
+const runIdParameter = (name: string) =>
+  stringParameter(name)
+    .trim()
+    .toLowerCase()
+    .pipe(z.uuid({ error: `${name} must be a UUID` }));
+
+/** GraphQL's `runId` argument. */
+export const runIdInput = runIdParameter('runId');
+/** The REST routes' `run_id` parameter. */
+export const restRunIdInput = runIdParameter('run_id');
 
 export const listLimitInput = z
   .number({ error: 'limit must be a number' })

@@ -18,6 +18,9 @@ export const GRAPHQL_LIMITS = {
   maxDirectives: 50,
 } as const;
 
+/** The header CSRF prevention asks for; our own scripts (GraphiQL) send it. */
+export const CSRF_PREVENTION_HEADER = 'x-graphql-yoga-csrf';
+
 export function hardeningPlugins(options: { maxDepth: number }): Plugin[] {
   return [
     EnvelopArmorPlugin({
@@ -31,7 +34,7 @@ export function hardeningPlugins(options: { maxDepth: number }): Plugin[] {
     // preflight; GraphQL over such requests needs this header, which only scripts can add.
     useCSRFPrevention({
       requestHeaders: [
-        'x-graphql-yoga-csrf',
+        CSRF_PREVENTION_HEADER,
         'apollo-require-preflight',
         'x-apollo-operation-name',
       ],

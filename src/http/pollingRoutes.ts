@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Authenticator } from '../auth.ts';
 import type { AppServices } from '../context.ts';
 import { AppError } from '../errors.ts';
-import { domainInput, parseInput, runIdInput } from '../validation.ts';
+import { domainInput, parseInput, restRunIdInput } from '../validation.ts';
 import type { ClientAddressOf } from './clientAddress.ts';
 import { readJsonBody, sendError, sendJson } from './jsonHttp.ts';
 import { logRefusal } from './refusalLog.ts';
@@ -17,7 +17,10 @@ const CORS_HEADERS = {
   'access-control-allow-methods': 'GET, POST, OPTIONS',
 };
 
-const startBody = z.object({ domain: z.unknown() });
+const startBody = z.object(
+  { domain: z.unknown().optional() },
+  { error: 'The request body must be a JSON object such as {"domain": "example.com"}.' },
+);
 
 export interface PollingRouteDeps {
   services: AppServices;
@@ -61,8 +64,9 @@ export function createPollingRoutes(basePath: string, deps: PollingRouteDeps) {
           CORS_HEADERS,
         );
       } else if (url.pathname === statusPath && req.method === 'GET') {
-        const domain = parseInput(domainInput, url.searchParams.get('domain') ?? '');
-        const runId = parseInput(runIdInput, url.searchParams.get('run_id') ?? '');
+        // A missing parameter is undefined, so that the error says it is required.
+        const domain = parseInput(domainInput, url.searchParams.get('domain') ?? undefined);
+        const runId = parseInput(restRunIdInput, url.searchParams.get('run_id') ?? undefined);
         const raw = await services.runs.getRaw(domain, runId);
         sendJson(res, 200, raw === null ? '[]' : `[${raw}]`, CORS_HEADERS);
       } else {

@@ -6,6 +6,7 @@ import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
 import { type ClientAddressOf, UNKNOWN_ADDRESS } from './clientAddress.ts';
 import { findAppError, MASKED_ERROR_MESSAGE, maskError } from './errorMasking.ts';
+import { graphiqlOptions } from './graphiql.ts';
 import { logIfRefused, useRefusalLog } from './refusalLog.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
@@ -34,7 +35,7 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { title: 'Engagement Summary' },
+    graphiql: graphiqlOptions(),
     // GraphiQL's assets are served by this server, so the page works without internet. The
     // bundle holds ~57 MB once loaded: it is loaded when GraphiQL is first opened, not at start.
     renderGraphiQL: async (options) =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GRAPHQL_LIMITS } from '../../src/http/hardening.ts';
@@ -92,6 +93,15 @@ describe('HTTP requests', () => {
       },
     );
     expect(viaGet.status).toBe(403);
+    // A subscription over SSE by GET (as GraphiQL sends one) needs the header too.
+    const subscription = `subscription { engagementUpdated(domain: "acme.com", runId: "${randomUUID()}") { version } }`;
+    const sseViaGet = await fetch(
+      `${server.graphqlUrl}?query=${encodeURIComponent(subscription)}`,
+      {
+        headers: { accept: 'text/event-stream' },
+      },
+    );
+    expect(sseViaGet.status).toBe(403);
     const asForm = await fetch(server.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

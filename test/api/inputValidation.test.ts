@@ -101,6 +101,12 @@ describe.each(BACKENDS)('bad input on %s', (backend) => {
       const result = await graphqlRequest(served.server.graphqlUrl, query);
       expect(result.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
     }
+    // GraphQL's errors name GraphQL's argument (REST's name theirs: run_id).
+    const badRunId = await graphqlRequest(
+      served.server.graphqlUrl,
+      '{ engagement(domain: "acme.com", runId: "123") { version } }',
+    );
+    expect(badRunId.errors?.[0]?.message).toBe('runId must be a UUID');
     await nothingWritten();
   });
 

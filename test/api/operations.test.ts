@@ -75,6 +75,29 @@ describe('/metrics', () => {
     expect(text).toContain('process_resident_memory_bytes');
   });
 
+  it('leaves nothing open after a subscription refused over plain HTTP (406)', async () => {
+    const server = await app('memory', {}, { pipeline: new ScriptedPipeline() });
+    const run = await server.app.services.runs.start('acme.com');
+    const openOverHttp = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/engagement_open_subscriptions\{transport="http"\} (\d+)/.exec(text)?.[1]);
+    };
+    // Subscriptions stream over SSE or WebSocket; asked for as JSON or multipart, Yoga
+    // refuses them after they were set up.
+    for (const accept of ['application/json', 'multipart/mixed']) {
+      const response = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify({
+          query: ENGAGEMENT_UPDATED,
+          variables: { domain: 'acme.com', runId: run.run_id },
+        }),
+      });
+      expect(response.status).toBe(406);
+    }
+    await expect.poll(openOverHttp).toBe(0);
+  });
+
   it('needs the token when auth is on', async () => {
     const server = await app('memory', { AUTH_TOKENS: 'metrics-token-123' });
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);

@@ -92,6 +92,23 @@ describe('the polling REST contract', () => {
     }
   });
 
+  it("names REST's own parameters in its errors", async () => {
+    const cases: Array<[Promise<Response>, string]> = [
+      [status('domain=example.com&run_id=nope'), 'run_id must be a UUID'],
+      [status('domain=example.com'), 'run_id is required'],
+      [status('run_id=00000000-0000-4000-8000-000000000000'), 'domain is required'],
+      [post({}), 'domain is required'],
+      [post({ domain: 42 }), 'domain must be a string'],
+      [post([]), 'The request body must be a JSON object such as {"domain": "example.com"}.'],
+    ];
+    for (const [response, error] of cases) {
+      const answer = await response;
+      expect(answer.status).toBe(400);
+      const body = (await answer.json()) as { ok: boolean; error: string };
+      expect(body).toEqual({ ok: false, error });
+    }
+  });
+
   it('refuses a body over the limit and allows cross-origin callers', async () => {
     const big = await post({ domain: 'example.com', padding: 'x'.repeat(64 * 1024) });
     expect(big.status).toBe(400);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -41,13 +41,25 @@ export interface OpenedPage {
   close(): Promise<void>;
 }
 
+/** A phone held upright: the size of a common one, touch, no hover. */
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+};
+
 /**
- * Opens the page in a fresh context (empty localStorage). Before any page script runs, a
- * MutationObserver records each stage the stepper marks as current, so a test can tell
- * that the page passed through a stage even when it lasted only a few hundred ms.
+ * Opens the page in a fresh context (empty localStorage), on a desktop-sized window unless
+ * `device` says otherwise. Before any page script runs, a MutationObserver records each
+ * stage the stepper marks as current, so a test can tell that the page passed through a
+ * stage even when it lasted only a few hundred ms.
  */
-export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function openPage(
+  browser: Browser,
+  url: string,
+  device: BrowserContextOptions = { viewport: { width: 1280, height: 900 } },
+): Promise<OpenedPage> {
+  const context = await browser.newContext(device);
   const page = await context.newPage();
   const problems: string[] = [];
   const framesSent: string[] = [];

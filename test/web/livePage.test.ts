@@ -6,6 +6,7 @@ import {
   launchBrowser,
   type OpenedPage,
   openPage,
+  PHONE,
   progressSeen,
   waitForConnection,
 } from './browser.ts';
@@ -44,6 +45,36 @@ function logEntries(page: Page): Promise<LogEntry[]> {
 async function generate(page: Page, website: string): Promise<void> {
   await page.getByLabel('Company website').fill(website);
   await page.getByRole('button', { name: BUTTON }).click();
+}
+
+interface ChipLayout {
+  text: string;
+  tooltip: string | null;
+  /** Wider than the box that shows it. */
+  overflows: boolean;
+  /** The cut is shown by an ellipsis (text-overflow applies to block text, not to flex boxes). */
+  endsInEllipsis: boolean;
+  rightEdge: number;
+}
+
+function chipLayouts(page: Page): Promise<ChipLayout[]> {
+  return page.getByTestId('citation').evaluateAll((chips) =>
+    chips.map((chip) => {
+      const label = chip.querySelector<HTMLElement>('.chip-label') ?? (chip as HTMLElement);
+      const style = getComputedStyle(label);
+      return {
+        text: chip.textContent ?? '',
+        tooltip: chip.getAttribute('title'),
+        overflows: label.scrollWidth > label.clientWidth,
+        endsInEllipsis:
+          style.textOverflow === 'ellipsis' &&
+          style.overflowX === 'hidden' &&
+          style.whiteSpace === 'nowrap' &&
+          !/flex|grid/.test(style.display),
+        rightEdge: chip.getBoundingClientRect().right,
+      };
+    }),
+  );
 }
 
 async function waitForFinish(page: Page): Promise<void> {
@@ -204,6 +235,53 @@ describe('the live page on the demo meetings', () => {
     const origin = new URL(server.url).origin;
     for (const url of requests)
       expect(url.startsWith(origin) || url.startsWith('data:')).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('fits a phone: the progress comes into view, and every chip can be read whole', async () => {
+    const o = await openPage(browser, `${server.url}/`, PHONE);
+    opened.push(o);
+    const { page, problems } = o;
+    await waitForConnection(page, 'connected');
+    await generate(page, 'northwind-logistics.com');
+
+    // Once the run is shown, its progress is on screen without scrolling by hand.
+    await page.locator('#run-card').waitFor();
+    const stepper = await page.getByTestId('stepper').evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return { top: box.top, bottom: box.bottom, viewport: window.innerHeight };
+    });
+    expect(stepper.top).toBeGreaterThanOrEqual(0);
+    expect(stepper.bottom).toBeLessThanOrEqual(stepper.viewport);
+
+    await page.getByTestId('goals').waitFor({ timeout: 20_000 });
+    const titles = await page.locator('[data-testid="meeting"] a').allTextContents();
+    const chips = await chipLayouts(page);
+    expect(chips.length).toBeGreaterThanOrEqual(6);
+    for (const chip of chips) {
+      // A phone has no hover for the tooltip: the whole title is shown, on the screen.
+      expect(titles).toContain(chip.text);
+      expect(chip.overflows, chip.text).toBe(false);
+      expect(chip.rightEdge, chip.text).toBeLessThanOrEqual(390);
+    }
+    // At least one title is longer than one line of a chip on this screen: it wrapped.
+    expect(chips.some((chip) => chip.text.length > 45)).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await page.screenshot({
+      path: `${ARTIFACTS}/live-page-phone.png`,
+      fullPage: true,
+      animations: 'disabled',
+    });
+
+    // Wider screens keep each chip on one line, set to end in an ellipsis when its title is
+    // cut, with the whole title as the chip's tooltip.
+    await page.setViewportSize({ width: 700, height: 900 });
+    for (const chip of await chipLayouts(page)) {
+      expect(chip.endsInEllipsis, chip.text).toBe(true);
+      expect(chip.tooltip).toContain(chip.text);
+    }
     expect(problems).toEqual([]);
   });
 

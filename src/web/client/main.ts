@@ -306,6 +306,8 @@ async function start(event: SubmitEvent): Promise<void> {
       { domain: website },
     );
     followRun(started.domain, started.runId, started.run);
+    // On a phone the run's progress starts below the fold: bring it to the reader.
+    ui.runCard.scrollIntoView({ block: 'nearest' });
     void loadHistory(started.domain);
   } catch (error) {
     reportFailure(error, 'field');

@@ -12,13 +12,23 @@ type Summary = NonNullable<RunFieldsFragment['summary']>;
 type Meeting = Summary['meetings'][number];
 type Insight = Summary['goals'][number];
 
-function meetingLink(meeting: Meeting, attributes: Record<string, string>): HTMLElement {
+function meetingLink(
+  meeting: Meeting,
+  attributes: Record<string, string>,
+  label: (title: string) => Node | string = (title) => title,
+): HTMLElement {
   const href = safeHref(meeting.url);
-  const text = meeting.title || 'Untitled meeting';
+  const text = label(meeting.title || 'Untitled meeting');
   return href
     ? el('a', { ...attributes, href, target: '_blank', rel: 'noopener noreferrer' }, text)
     : el('span', attributes, text);
 }
+
+/**
+ * A chip's text sits in its own element: text-overflow only applies to a block's own text,
+ * never to a flex container's, so on the chip itself a long title was cut mid-letter.
+ */
+const chipLabel = (text: string) => el('span', { class: 'chip-label' }, text);
 
 function citationChips(insight: Insight, meetingsById: Map<string, Meeting>): HTMLElement {
   const list = el('ul', { class: 'chips', 'aria-label': 'Mentioned in' });
@@ -26,16 +36,20 @@ function citationChips(insight: Insight, meetingsById: Map<string, Meeting>): HT
     const meeting = meetingsById.get(id);
     // A citation the meetings list does not hold still says which meeting it meant.
     const chip = meeting
-      ? meetingLink(meeting, {
-          class: 'chip',
-          'data-testid': 'citation',
-          'data-meeting-id': id,
-          title: `${meeting.title} · ${formatDate(meeting.startedAt)}`,
-        })
+      ? meetingLink(
+          meeting,
+          {
+            class: 'chip',
+            'data-testid': 'citation',
+            'data-meeting-id': id,
+            title: `${meeting.title} · ${formatDate(meeting.startedAt)}`,
+          },
+          chipLabel,
+        )
       : el(
           'span',
           { class: 'chip', 'data-testid': 'citation', 'data-meeting-id': id },
-          `Meeting ${id}`,
+          chipLabel(`Meeting ${id}`),
         );
     list.appendChild(el('li', {}, chip));
   }
