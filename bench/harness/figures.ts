@@ -20,6 +20,8 @@ export interface Figure {
   measuredAt?: string;
   /** Measured with --quick (smaller loads). */
   quick?: boolean;
+  /** The benchmark that measured it. */
+  benchmark?: string;
 }
 
 export type Figures = Record<string, Figure>;
@@ -118,20 +120,28 @@ export function formatTable(figures: Figures): string {
 }
 
 /**
- * Writes this run's figures into `path`, keeping the figures of benchmarks this run did not
- * measure (a subset run, or a benchmark that failed), each marked with when it was measured.
+ * Writes this run's figures (by benchmark) into `path`, keeping the figures of benchmarks
+ * this run did not measure (a subset run, or a benchmark that failed), each marked with
+ * when it was measured. A benchmark that ran replaces all of its earlier figures.
  */
 export function writeResults(
   path: URL,
-  figures: Figures,
+  figuresByBenchmark: Record<string, Figures>,
   options: Record<string, unknown> & { quick: boolean },
   startedAt: Date,
 ): Results {
   const measuredAt = startedAt.toISOString();
   const fresh: Figures = {};
-  for (const [name, figure] of Object.entries(figures)) {
-    fresh[name] = { ...figure, measuredAt, quick: options.quick };
+  for (const [benchmark, figures] of Object.entries(figuresByBenchmark)) {
+    for (const [name, figure] of Object.entries(figures)) {
+      fresh[name] = { ...figure, measuredAt, quick: options.quick, benchmark };
+    }
   }
+  const kept = Object.fromEntries(
+    Object.entries(previousFigures(path)).filter(
+      ([, figure]) => !(figure.benchmark && figure.benchmark in figuresByBenchmark),
+    ),
+  );
   const results: Results = {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -140,7 +150,7 @@ export function writeResults(
       node: process.version,
     },
     options,
-    figures: { ...previousFigures(path), ...fresh },
+    figures: { ...kept, ...fresh },
   };
   mkdirSync(new URL('.', path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
