@@ -1,164 +1,333 @@
 /**
- * 3. Subscription scale: 10,000 concurrent WebSocket subscriptions (graphql-ws, one per
- * socket) on one run in one service process, clients spread over four processes. Reports the
- * service's RSS (from /proc) before and after, both after a full GC, then writes once to the
- * run and counts the subscribers that received it.
+ * 3. Memory as users run the service: `npm start` itself (its build, then `node
+ * dist/main.js`), with Redis, auth on, and the real pipeline (the Fathom client against the
+ * loopback fake Fathom, the OpenAI summariser against the fake OpenAI, both fakes in a
+ * process of their own). Memory is the sum of VmRSS over the process tree npm starts, less
+ * the npm launcher; each part is reported. No GC is forced (users' processes are not run
+ * with --expose-gc): each figure is read once the tree has settled (five one-second samples
+ * within 1 MB).
  *
- * Measured twice: the service as `npm start` runs it (sources under tsx), which gives the
- * headline figures, and the same code bundled by esbuild under plain node, which tells the
- * service's own memory from the tsx loader's.
+ * - After one run through the pipeline. Baseline: a bare node process holding an HTTP
+ *   server, measured in the same run.
+ * - With 10,000 WebSocket subscriptions to one run on that same tree (clients in four
+ *   processes, with the token), then one write and how many received it. Baseline: the
+ *   tree before them; per subscription, the floor server (no GraphQL) holding as many.
  */
+import { spawn } from 'node:child_process';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
+import {
+  type NpmStartHandle,
+  settledRss,
+  startNpmService,
+  type TreePart,
+} from './harness/npmStart.ts';
+import { rssMb } from './harness/proc.ts';
+import { type ChildHandle, minimalEnv, spawnChild } from './harness/processes.ts';
 import { BenchWriter, startRedis } from './harness/redis.ts';
-import { type ServiceHandle, startService } from './harness/service.ts';
-import { nowMs, type Summary, sleep, summarize } from './harness/stats.ts';
+import { freshPrefix, startFloorServer } from './harness/service.ts';
+import { type Summary, sleep, summarize } from './harness/stats.ts';
 import { type ClientPool, shares, startClientWorkers } from './harness/workers.ts';
 
 const CLIENT_PROCESSES = 4;
-const RSS_TARGET_MB = 300;
+const AFTER_RUN_TARGET_MB = 130;
+const SUBSCRIPTIONS_TARGET_MB = 200;
+const TOKEN = 'bench-static-token';
 
-interface ScaleResult {
+const STATUS_QUERY = `query Status($domain: String!, $runId: ID!) {
+  engagementStatus(domain: $domain, runId: $runId) {
+    status error summary { meetingsCount goals { text } challenges { text } }
+  }
+}`;
+const START_MUTATION = `mutation Start($domain: String!) {
+  startEngagementSummary(domain: $domain) { runId }
+}`;
+
+interface Upstreams {
+  fathomBaseUrl: string;
+  fathomKey: string;
+  openaiBaseUrl: string;
+  openaiKey: string;
+  company: string;
+}
+
+interface SubscriptionsResult {
   subscribed: number;
   delivered: number;
   rssBefore: number;
   rssAfter: number;
-  heapBefore: number;
-  heapAfter: number;
   fanout: Summary;
 }
 
 export async function subscriptionScale(context: BenchContext): Promise<Figures> {
   const total = context.quick ? 5_000 : 10_000;
   const n = `${total / 1000}k`;
-  const asStarted = await measureScale(context, total, false);
-  const compiled = await measureScale(context, total, true);
-  const perSubscriptionKb = (r: ScaleResult) =>
-    ((r.rssAfter - r.rssBefore) * 1024) / Math.max(1, r.subscribed);
-  return {
-    [`subs_${n}_rss_mb`]: plainFigure({
-      value: asStarted.rssAfter,
-      baseline: asStarted.rssBefore,
-      unit: 'MB',
-      target: { op: '<', bound: RSS_TARGET_MB },
-      note: `service RSS (as npm start runs it, under tsx) with ${asStarted.subscribed} open subscriptions; baseline: the same process before them; both after a full GC`,
-    }),
-    [`subs_${n}_kb_per_subscription`]: plainFigure({
-      value: perSubscriptionKb(asStarted),
-      baseline:
-        (asStarted.heapAfter - asStarted.heapBefore) / 1024 / Math.max(1, asStarted.subscribed),
-      unit: 'KB',
-      note: 'RSS growth per subscription; baseline: JS heap growth per subscription',
-    }),
-    [`subs_${n}_delivered_ratio`]: ratioFigure({
-      measured: asStarted.delivered,
-      baseline: total,
-      unit: 'subscribers',
-      target: { op: '>=', bound: 1 },
-    }),
-    [`subs_${n}_fanout_p99_ms`]: plainFigure({
-      value: asStarted.fanout.p99,
-      baseline: asStarted.fanout.p50,
-      unit: 'ms',
-      note: `one write to ${total} subscribers, from the raw Redis subscriber to each client; baseline: the p50; the last after ${asStarted.fanout.max.toFixed(0)} ms`,
-    }),
-    [`subs_${n}_rss_mb_compiled`]: plainFigure({
-      value: compiled.rssAfter,
-      baseline: compiled.rssBefore,
-      unit: 'MB',
-      target: { op: '<', bound: RSS_TARGET_MB },
-      note: `the same, with the service bundled by esbuild and run by plain node (no tsx loader); ${compiled.delivered}/${total} delivered`,
-    }),
-  };
-}
-
-async function measureScale(
-  context: BenchContext,
-  total: number,
-  compiled: boolean,
-): Promise<ScaleResult> {
-  const label = compiled ? 'compiled' : 'tsx';
   const redis = await startRedis();
-  let service: ServiceHandle | undefined;
-  let writer: BenchWriter | undefined;
+  const kvPrefix = freshPrefix();
+  let fakes: ChildHandle | undefined;
+  let service: NpmStartHandle | undefined;
   let pool: ClientPool | undefined;
   try {
-    service = await startService({ redisUrl: redis.url, compiled });
-    writer = new BenchWriter(redis.url, service.kvPrefix);
-    pool = await startClientWorkers(CLIENT_PROCESSES, `scale-${label}`);
-    let run = await writer.createRun('scale.bench-example.com');
-    const params = (count: number) => ({
-      group: 'scale',
-      transport: 'ws',
-      count,
-      concurrency: 100,
-      graphqlUrl: (service as ServiceHandle).graphqlUrl,
-      wsUrl: (service as ServiceHandle).wsUrl,
-      redisUrl: redis.url,
-      channel: (writer as BenchWriter).channel(run),
-      domain: run.domain,
-      runId: run.run_id,
+    fakes = await spawnChild(new URL('./harness/fakeUpstreams.ts', import.meta.url), {
+      name: 'fake-upstreams',
     });
+    const upstreams = fakes.info as Upstreams;
+    const bareMb = await bareHttpServerRss();
+    service = await startNpmService({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: redis.url,
+      KV_PREFIX: kvPrefix,
+      AUTH_TOKENS: TOKEN,
+      FATHOM_API_KEY: upstreams.fathomKey,
+      FATHOM_BASE_URL: upstreams.fathomBaseUrl,
+      OPENAI_API_KEY: upstreams.openaiKey,
+      OPENAI_BASE_URL: upstreams.openaiBaseUrl,
+      WS_MAX_CONNECTIONS: '20000',
+      WS_MAX_CONNECTIONS_PER_CLIENT: '20000',
+    });
+    const idle = await settledRss(() => (service as NpmStartHandle).rssMb());
+    context.log(`npm start tree idle: ${idle.rssMb.toFixed(1)} MB (${describe(service.parts())})`);
 
-    // Warm the service up with one subscription, so that "before" holds what any serving
-    // process holds (compiled code, a Redis subscriber) and not only what it holds idle.
-    const first = pool.workers[0] as ClientPool['workers'][number];
-    const warm = await first.call<OpenResult>('push.openGraphql', params(1));
-    if (warm.opened !== 1) throw new Error(`warm-up subscription failed: ${warm.errors[0]}`);
-    await first.call('push.close', {});
-    await sleep(1_000);
-    const heapBefore = (await service.memory()).heapUsed;
-    const rssBefore = service.rssMb();
-
-    const counts = shares(total, pool.size);
-    const openedAt = nowMs();
-    const opened = await pool.all<OpenResult>('push.openGraphql', (i) => params(counts[i] ?? 0));
-    const openSeconds = (nowMs() - openedAt) / 1000;
-    const subscribed = opened.reduce((sum, o) => sum + o.opened, 0);
-    const watches = await service.openWatches();
-    await sleep(2_000);
-    const heapAfter = (await service.memory()).heapUsed;
-    const rssAfter = service.rssMb();
+    const run = await runThroughPipeline(service.url, upstreams.company);
+    const chatRequests = await fakes.call<number>('chatRequests');
+    const afterRun = await settledRss(() => (service as NpmStartHandle).rssMb());
+    const partsAfterRun = service.parts();
     context.log(
-      `${label}: ${subscribed}/${total} subscribed in ${openSeconds.toFixed(1)} s ` +
-        `(server: ${watches} open watches); RSS ${rssBefore.toFixed(1)} -> ${rssAfter.toFixed(1)} MB, ` +
-        `heap ${mb(heapBefore)} -> ${mb(heapAfter)} MB` +
-        (opened.some((o) => o.failed > 0) ? `; errors: ${opened.flatMap((o) => o.errors)[0]}` : ''),
+      `one run: ${run.meetingsCount} meetings, ${run.goals} goals, ${chatRequests} LLM requests; ` +
+        `tree ${afterRun.rssMb.toFixed(1)} MB after ${(afterRun.afterMs / 1000).toFixed(0)} s ` +
+        `(${afterRun.settled ? 'settled' : 'still moving'}; ${describe(partsAfterRun)}); ` +
+        `bare node HTTP server ${bareMb.toFixed(1)} MB`,
     );
 
-    run = await writer.progress(run, 1);
-    const missing = await pool.all<number>('push.waitForVersion', () => ({
-      group: 'scale',
-      version: run.version,
-      timeoutMs: 30_000,
-    }));
-    const collected = await pool.all<CollectResult>('push.collect', () => ({
-      group: 'scale',
-      versions: [run.version],
-      reference: {},
-      mode: 'graphql',
-    }));
-    const delivered = subscribed - missing.reduce((sum, m) => sum + m, 0);
-    const fanout = summarize(collected.flatMap((c) => c.latencies));
-    context.log(
-      `${label}: one write: ${delivered}/${total} delivered; p50 ${fanout.p50.toFixed(1)} ms, ` +
-        `p99 ${fanout.p99.toFixed(1)} ms, last ${fanout.max.toFixed(1)} ms after the raw subscriber`,
-    );
+    pool = await startClientWorkers(CLIENT_PROCESSES, 'scale');
+    const ours = await measureSubscriptions(context, pool, {
+      total,
+      redisUrl: redis.url,
+      kvPrefix,
+      url: service.url,
+      token: TOKEN,
+      rss: () => (service as NpmStartHandle).rssMb(),
+      label: 'npm start',
+    });
+    const floor = await startFloorServer({ redisUrl: redis.url, kvPrefix });
+    let floorResult: SubscriptionsResult;
+    try {
+      floorResult = await measureSubscriptions(context, pool, {
+        total,
+        redisUrl: redis.url,
+        kvPrefix,
+        url: floor.url,
+        rss: () => rssMb(floor.pid),
+        label: 'floor server',
+      });
+    } finally {
+      await floor.stop();
+    }
 
-    // The terminal state ends every stream; the clients then close their sockets.
-    await writer.complete(run);
-    await sleep(1_000);
-    await pool.all('push.close', () => ({}));
-    return { subscribed, delivered, rssBefore, rssAfter, heapBefore, heapAfter, fanout };
+    const perSubscriptionKb = (r: SubscriptionsResult) =>
+      ((r.rssAfter - r.rssBefore) * 1024) / Math.max(1, r.subscribed);
+    return {
+      service_rss_after_run_mb: plainFigure({
+        value: afterRun.rssMb,
+        baseline: bareMb,
+        unit: 'MB',
+        target: { op: '<=', bound: AFTER_RUN_TARGET_MB },
+        note:
+          `npm start's tree less the npm launcher (${describe(partsAfterRun)}), after one run ` +
+          `through the real pipeline (${run.meetingsCount} meetings, ${chatRequests} LLM ` +
+          `requests), settled ${(afterRun.afterMs / 1000).toFixed(0)} s, no forced GC; ` +
+          'baseline: a bare node process holding an HTTP server',
+      }),
+      service_rss_idle_mb: plainFigure({
+        value: idle.rssMb,
+        baseline: bareMb,
+        unit: 'MB',
+        note: 'the same tree after start, before any run; baseline: a bare node HTTP server',
+      }),
+      [`subs_${n}_rss_mb`]: plainFigure({
+        value: ours.rssAfter,
+        baseline: ours.rssBefore,
+        unit: 'MB',
+        target: { op: '<=', bound: SUBSCRIPTIONS_TARGET_MB },
+        note: `the same npm start tree with ${ours.subscribed} open WebSocket subscriptions; baseline: the tree before them (after the run); settled, no forced GC`,
+      }),
+      [`subs_${n}_kb_per_subscription`]: plainFigure({
+        value: perSubscriptionKb(ours),
+        baseline: perSubscriptionKb(floorResult),
+        unit: 'KB',
+        note: 'RSS growth per subscription; baseline: the same for the floor server (graphql-transport-ws by hand, no GraphQL) with as many',
+      }),
+      [`subs_${n}_delivered_ratio`]: ratioFigure({
+        measured: ours.delivered,
+        baseline: total,
+        unit: 'subscribers',
+        target: { op: '>=', bound: 1 },
+      }),
+      [`subs_${n}_fanout_p99_ms`]: plainFigure({
+        value: ours.fanout.p99,
+        baseline: ours.fanout.p50,
+        unit: 'ms',
+        note: `one write to ${total} subscribers, from its PUBLISH to each client; baseline: the p50; the last after ${ours.fanout.max.toFixed(0)} ms`,
+      }),
+    };
   } finally {
     await pool?.stop();
-    await writer?.close();
     await service?.stop();
+    await fakes?.stop();
     await redis.stop();
   }
 }
 
-function mb(bytes: number): string {
-  return (bytes / 2 ** 20).toFixed(1);
+/** Starts a run as a user would and polls it to its end; fails unless it completed. */
+async function runThroughPipeline(
+  url: string,
+  domain: string,
+): Promise<{ meetingsCount: number; goals: number }> {
+  const started = await graphql<{ startEngagementSummary: { runId: string } }>(
+    url,
+    START_MUTATION,
+    { domain },
+  );
+  const runId = started.startEngagementSummary.runId;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const {
+      engagementStatus: [run],
+    } = await graphql<{
+      engagementStatus: Array<{
+        status: string;
+        error: string | null;
+        summary: { meetingsCount: number; goals: unknown[] } | null;
+      }>;
+    }>(url, STATUS_QUERY, { domain, runId });
+    if (!run) throw new Error(`run ${runId} is not stored`);
+    if (run.status === 'COMPLETE' && run.summary && run.summary.goals.length > 0) {
+      return { meetingsCount: run.summary.meetingsCount, goals: run.summary.goals.length };
+    }
+    if (run.status === 'COMPLETE' || run.status === 'ERROR') {
+      throw new Error(`the run ended as ${run.status} without goals: ${run.error}`);
+    }
+    if (Date.now() > deadline) throw new Error(`the run is still ${run.status} after 90 s`);
+    await sleep(250);
+  }
+}
+
+async function graphql<T>(url: string, query: string, variables: Record<string, unknown>) {
+  const send = () =>
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ query, variables }),
+    });
+  // A kept-alive connection may be closed by the server just as it is reused (its event
+  // loop was busy, say loading the tokenizer): such a request is sent again, once.
+  const response = await send().catch(() => send());
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (!body.data) throw new Error(`GraphQL failed (${response.status}): ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+/** `total` subscriptions to one open run, RSS before and after, then one write. */
+async function measureSubscriptions(
+  context: BenchContext,
+  pool: ClientPool,
+  options: {
+    total: number;
+    redisUrl: string;
+    kvPrefix: string;
+    url: string;
+    token?: string;
+    rss: () => number;
+    label: string;
+  },
+): Promise<SubscriptionsResult> {
+  const writer = new BenchWriter(options.redisUrl, options.kvPrefix);
+  const group = `scale-${options.label}`;
+  try {
+    let run = await writer.createRun(`scale.bench-example.com`);
+    const params = (count: number) => ({
+      group,
+      transport: 'ws',
+      count,
+      concurrency: 100,
+      graphqlUrl: `${options.url}/graphql`,
+      wsUrl: `${options.url.replace(/^http/, 'ws')}/graphql`,
+      redisUrl: options.redisUrl,
+      channel: writer.channel(run),
+      domain: run.domain,
+      runId: run.run_id,
+      ...(options.token ? { token: options.token } : {}),
+    });
+    // One subscription first, so that "before" holds what any serving process holds once it
+    // has served one (compiled code, a Redis subscriber), not only what it holds idle.
+    const first = pool.workers[0] as ClientPool['workers'][number];
+    const warm = await first.call<OpenResult>('push.openGraphql', params(1));
+    if (warm.opened !== 1) throw new Error(`${options.label}: warm-up failed: ${warm.errors[0]}`);
+    await first.call('push.close', { group });
+    const before = await settledRss(options.rss, { maxMs: 20_000 });
+
+    const counts = shares(options.total, pool.size);
+    const opened = await pool.all<OpenResult>('push.openGraphql', (i) => params(counts[i] ?? 0));
+    const subscribed = opened.reduce((sum, o) => sum + o.opened, 0);
+    const after = await settledRss(options.rss, { maxMs: 20_000 });
+    context.log(
+      `${options.label}: ${subscribed}/${options.total} subscribed; RSS ` +
+        `${before.rssMb.toFixed(1)} -> ${after.rssMb.toFixed(1)} MB` +
+        (opened.some((o) => o.failed > 0) ? `; errors: ${opened.flatMap((o) => o.errors)[0]}` : ''),
+    );
+
+    run = await writer.progress(run, 1);
+    const sentAt = writer.lastWriteSentAt;
+    const missing = await pool.all<number>('push.waitForVersion', () => ({
+      group,
+      version: run.version,
+      timeoutMs: 30_000,
+    }));
+    const collected = await pool.all<CollectResult>('push.collect', () => ({
+      group,
+      versions: [run.version],
+      reference: { [run.version]: sentAt },
+      mode: 'graphql',
+    }));
+    const delivered = subscribed - missing.reduce((sum, m) => sum + m, 0);
+    const fanout = summarize(collected.flatMap((c) => c.fromPublish));
+    context.log(
+      `${options.label}: one write: ${delivered}/${options.total} delivered; p50 ` +
+        `${fanout.p50.toFixed(1)} ms, p99 ${fanout.p99.toFixed(1)} ms after its PUBLISH`,
+    );
+    // The terminal state ends every stream; the clients then close their sockets.
+    await writer.complete(run);
+    await sleep(1_000);
+    await pool.all('push.close', () => ({ group }));
+    return { subscribed, delivered, rssBefore: before.rssMb, rssAfter: after.rssMb, fanout };
+  } finally {
+    await writer.close();
+  }
+}
+
+/** VmRSS of a plain node process holding an HTTP server that has answered one request. */
+async function bareHttpServerRss(): Promise<number> {
+  const source = `const s = require('node:http').createServer((q, r) => r.end('ok'));
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
+  const child = spawn(process.execPath, ['-e', source], {
+    env: minimalEnv(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+      child.once('exit', () => reject(new Error('the bare HTTP server exited')));
+    });
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const settled = await settledRss(() => rssMb(child.pid as number), { maxMs: 10_000 });
+    return settled.rssMb;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+function describe(parts: TreePart[]): string {
+  return parts.map((p) => `${p.command.slice(0, 48)} ${p.rssMb.toFixed(1)} MB`).join(' + ');
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 
 /**
@@ -16,6 +16,12 @@ export interface Figure {
   measured?: number;
   baselineUnit?: string;
   note?: string;
+  /** When the suite run that measured it started (a subset run keeps older figures). */
+  measuredAt?: string;
+  /** Measured with --quick (smaller loads). */
+  quick?: boolean;
+  /** The benchmark that measured it. */
+  benchmark?: string;
 }
 
 export type Figures = Record<string, Figure>;
@@ -113,7 +119,29 @@ export function formatTable(figures: Figures): string {
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
-export function writeResults(path: URL, figures: Figures, options: Record<string, unknown>): void {
+/**
+ * Writes this run's figures (by benchmark) into `path`, keeping the figures of benchmarks
+ * this run did not measure (a subset run, or a benchmark that failed), each marked with
+ * when it was measured. A benchmark that ran replaces all of its earlier figures.
+ */
+export function writeResults(
+  path: URL,
+  figuresByBenchmark: Record<string, Figures>,
+  options: Record<string, unknown> & { quick: boolean },
+  startedAt: Date,
+): Results {
+  const measuredAt = startedAt.toISOString();
+  const fresh: Figures = {};
+  for (const [benchmark, figures] of Object.entries(figuresByBenchmark)) {
+    for (const [name, figure] of Object.entries(figures)) {
+      fresh[name] = { ...figure, measuredAt, quick: options.quick, benchmark };
+    }
+  }
+  const kept = Object.fromEntries(
+    Object.entries(previousFigures(path)).filter(
+      ([, figure]) => !(figure.benchmark && figure.benchmark in figuresByBenchmark),
+    ),
+  );
   const results: Results = {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -122,8 +150,29 @@ export function writeResults(path: URL, figures: Figures, options: Record<string
       node: process.version,
     },
     options,
-    figures,
+    figures: { ...kept, ...fresh },
   };
   mkdirSync(new URL('.', path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+  return results;
+}
+
+/** The figures already in `path`, each marked with its run's date when it has none. */
+function previousFigures(path: URL): Figures {
+  if (!existsSync(path)) return {};
+  let previous: Partial<Results>;
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as Partial<Results>;
+  } catch {
+    return {};
+  }
+  const figures: Figures = {};
+  for (const [name, figure] of Object.entries(previous.figures ?? {})) {
+    figures[name] = {
+      ...figure,
+      measuredAt: figure.measuredAt ?? previous.generatedAt,
+      quick: figure.quick ?? previous.options?.quick === true,
+    };
+  }
+  return figures;
 }

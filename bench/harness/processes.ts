@@ -51,7 +51,7 @@ export const CHILD_LOG = new URL('../results/children.log', import.meta.url);
 let childLog: WriteStream | undefined;
 let childLogLines = 0;
 
-function logOutput(name: string, stream: Readable | null): void {
+export function logOutput(name: string, stream: Readable | null): void {
   if (!stream) return;
   childLog ??= createWriteStream(CHILD_LOG, { flags: 'w' });
   const log = childLog;

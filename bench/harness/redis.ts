@@ -6,6 +6,7 @@ import type { RunRecord } from '../../src/kv/runRecord.ts';
 import { advance, complete, newRun } from '../../src/runs/runTransitions.ts';
 import { type RedisServerHandle, startRedisServer } from '../../test/support/redisServer.ts';
 import { sampleSummary } from '../../test/support/scriptedPipeline.ts';
+import { nowMs } from './stats.ts';
 
 const live = new Set<RedisServerHandle>();
 process.on('exit', () => {
@@ -38,6 +39,11 @@ export class BenchWriter {
   readonly redis: Redis;
   readonly keys: KeySpace;
   readonly store: RedisEngagementStore;
+  /**
+   * nowMs() taken just before the last write was handed to the store, which serialises the
+   * record and sends the EVALSHA (whose script PUBLISHes it): the start of a push.
+   */
+  lastWriteSentAt = 0;
 
   constructor(redisUrl: string, kvPrefix: string) {
     this.redis = new Redis(redisUrl, { connectionName: 'bench-writer' });
@@ -69,6 +75,7 @@ export class BenchWriter {
   }
 
   async write(record: RunRecord): Promise<void> {
+    this.lastWriteSentAt = nowMs();
     const result = await this.store.write(record);
     if (!result.ok) throw new Error(`bench write of ${record.run_id} refused: ${result.reason}`);
   }

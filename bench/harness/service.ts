@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { serviceBundle } from './compiledService.ts';
 import { cpuSeconds, rssMb } from './proc.ts';
 import { type ChildHandle, minimalEnv, spawnChild } from './processes.ts';
 
@@ -27,11 +26,6 @@ export interface ServiceOptions {
   env?: Record<string, string>;
   /** Run each started run through the scripted pipeline in this many ms. */
   runMs?: number;
-  /**
-   * Run an esbuild bundle of the service under plain node instead of the sources under tsx
-   * (as `npm start` does), to tell the service's own memory from the loader's.
-   */
-  compiled?: boolean;
 }
 
 /**
@@ -80,14 +74,10 @@ export async function startService(options: ServiceOptions): Promise<ServiceHand
     ...(options.runMs ? { BENCH_RUN_MS: String(options.runMs) } : {}),
     ...options.env,
   });
-  const entry = options.compiled
-    ? await serviceBundle()
-    : new URL('./serviceMain.ts', import.meta.url);
-  const child: ChildHandle = await spawnChild(entry, {
-    name: options.compiled ? 'service-compiled' : 'service',
+  const child: ChildHandle = await spawnChild(new URL('./serviceMain.ts', import.meta.url), {
+    name: 'service',
     env,
     nodeFlags: ['--expose-gc', ...EXTRA_NODE_FLAGS],
-    tsx: !options.compiled,
   });
   const { url } = child.info as { url: string };
   return {

@@ -1,28 +1,24 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Route } from '../http/httpServer.ts';
+import { bundleLivePage, contentHash, type LivePageFile, readLivePage } from './livePageBundle.ts';
 
 /**
  * The live page at `/`: a static HTML shell plus one script and one stylesheet under
- * `/assets/`. The browser code (`client/*.ts`) is bundled by esbuild in memory on the first
- * request, so the service needs no build step and a server that never shows the page never
- * pays for one.
+ * `/assets/`. The compiled service (`npm start`) serves the files `npm run build` wrote
+ * next to it (`dist/live-page/`) and never loads esbuild; run from its TypeScript sources
+ * (`npm run dev`, the tests), it bundles the browser code (`client/*.ts`) in memory on the
+ * first request instead, so that an edit shows on the next restart without a build step.
  *
  * Caching: asset names carry a hash of their content and are cached for a year as
  * immutable; the HTML that names them is revalidated on every load (`no-cache` + ETag), so a
  * new deployment reaches browsers at once while unchanged assets are never fetched twice.
  */
 
-const PAGE_FILE = fileURLToPath(new URL('./page.html', import.meta.url));
-const SCRIPT_ENTRY = fileURLToPath(new URL('./client/main.ts', import.meta.url));
-const STYLE_ENTRY = fileURLToPath(new URL('./styles.css', import.meta.url));
-
-/** The names page.html uses; each is swapped for its content-hashed name when built. */
-const PLAIN_NAMES: Record<string, string> = { '.js': '/assets/app.js', '.css': '/assets/app.css' };
+/** This module runs as TypeScript (tsx, vitest) rather than from the bundle in `dist/`. */
+const RUNNING_SOURCES = import.meta.url.endsWith('.ts');
+const BUILT_DIRECTORY = new URL('./live-page/', import.meta.url);
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -68,49 +64,21 @@ function asset(body: Buffer, extension: string, cacheControl: string): Asset {
   };
 }
 
-function contentHash(body: Buffer): string {
-  return createHash('sha256').update(body).digest('hex').slice(0, 16);
-}
-
-/** Bundles the client and fills the hashed asset names into the HTML; keyed by path. */
-async function buildPage(): Promise<Map<string, Asset>> {
-  // Loaded on the first page request only: a server nobody opens the page of never pays for it.
-  const { build } = await import('esbuild');
-  const [result, html] = await Promise.all([
-    build({
-      entryPoints: [
-        { in: SCRIPT_ENTRY, out: 'app' },
-        { in: STYLE_ENTRY, out: 'app' },
-      ],
-      outdir: 'assets', // required for two outputs; nothing is written
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2020',
-      minify: true,
-      legalComments: 'none',
-      // graphql's modules read process.env.NODE_ENV; the browser has no `process`.
-      define: { 'process.env.NODE_ENV': '"production"' },
-      logLevel: 'silent',
+/** The page's files, keyed by path, with their headers. */
+async function loadPage(): Promise<Map<string, Asset>> {
+  const files: LivePageFile[] = RUNNING_SOURCES
+    ? await bundleLivePage()
+    : await readLivePage(BUILT_DIRECTORY).catch((error: unknown) => {
+        throw new Error('its files are missing from dist/live-page (npm run build writes them)', {
+          cause: error,
+        });
+      });
+  return new Map(
+    files.map((file) => {
+      const extension = file.path === '/' ? '.html' : extname(file.path);
+      return [file.path, asset(file.body, extension, file.path === '/' ? REVALIDATE : IMMUTABLE)];
     }),
-    readFile(PAGE_FILE, 'utf8'),
-  ]);
-
-  const assets = new Map<string, Asset>();
-  let page = html;
-  for (const file of result.outputFiles) {
-    const extension = extname(file.path);
-    const plainName = PLAIN_NAMES[extension];
-    if (!plainName) continue;
-    const body = Buffer.from(file.contents);
-    const path = `/assets/app.${contentHash(body)}${extension}`;
-    assets.set(path, asset(body, extension, IMMUTABLE));
-    if (!page.includes(`"${plainName}"`)) throw new Error(`page.html does not load ${plainName}`);
-    page = page.replaceAll(`"${plainName}"`, `"${path}"`);
-  }
-  assets.set('/', asset(Buffer.from(page), '.html', REVALIDATE));
-  return assets;
+  );
 }
 
 function send(req: IncomingMessage, res: ServerResponse, file: Asset): void {
@@ -157,7 +125,7 @@ export function createLivePageRoute(): Route {
   // the next request tries again instead of serving the failure until a restart.
   let built: Promise<Map<string, Asset>> | undefined;
   const load = () => {
-    built ??= buildPage().catch((error: unknown) => {
+    built ??= loadPage().catch((error: unknown) => {
       built = undefined;
       throw error;
     });

@@ -77,7 +77,7 @@ describe.each(BACKENDS)('start rate limit per token on %s', (backend) => {
   });
 });
 
-describe('npm start', () => {
+describe('src/main.ts from the sources (npm run dev)', () => {
   it('serves on the embedded default and shuts down cleanly on SIGTERM', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {

@@ -29,6 +29,8 @@ export interface RunEvent {
 export interface SubscriptionTarget {
   graphqlUrl: string;
   wsUrl: string;
+  /** Bearer token, when the service runs with auth on. */
+  token?: string;
 }
 
 export interface RunEventSink {
@@ -61,7 +63,7 @@ export function watchRun(
       },
       complete: () => sink.complete(),
     };
-    const client = runWatchClient(target.wsUrl, once.error, webSocketImpl);
+    const client = runWatchClient(target.wsUrl, once.error, webSocketImpl, target.token);
     const unsubscribe = watchRunOn(client, variables, once);
     // Leave as a browser tab would: `complete` first, then the lazy client closes the socket
     // once it has no subscription left (dispose afterwards only makes sure).
@@ -70,7 +72,12 @@ export function watchRun(
       setTimeout(() => void client.dispose(), 100);
     };
   }
-  return watchOverSse(target.graphqlUrl, { query: WATCH_QUERY, variables }, graphqlSink(sink));
+  return watchOverSse(
+    target.graphqlUrl,
+    { query: WATCH_QUERY, variables },
+    graphqlSink(sink),
+    target.token,
+  );
 }
 
 /**
@@ -81,10 +88,12 @@ export function runWatchClient(
   wsUrl: string,
   onAbnormalClose: (error: unknown) => void,
   webSocketImpl: typeof WebSocket = WebSocket,
+  token?: string,
 ): WsClient {
   return createWsClient({
     url: wsUrl,
     webSocketImpl,
+    ...(token ? { connectionParams: { Authorization: `Bearer ${token}` } } : {}),
     lazy: true,
     retryAttempts: 0,
     on: {
@@ -138,6 +147,7 @@ function watchOverSse(
   url: string,
   payload: { query: string; variables: Record<string, unknown> },
   sink: { next(result: unknown): void; error(error: unknown): void; complete(): void },
+  token?: string,
 ): () => void {
   const body = Buffer.from(JSON.stringify(payload));
   let done = false;
@@ -148,6 +158,7 @@ function watchOverSse(
       'content-type': 'application/json',
       accept: 'text/event-stream',
       'content-length': body.length,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
   });
   req.on('response', (res) => {

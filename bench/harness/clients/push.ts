@@ -69,6 +69,7 @@ export interface OpenGraphqlParams {
   channel: string;
   domain: string;
   runId: string;
+  token?: string;
 }
 
 export interface OpenResult {
@@ -161,18 +162,17 @@ async function waitForVersion(params: {
 export interface CollectParams {
   group: string;
   versions: number[];
-  /**
-   * version -> monotonic ms of the write/publish (taken by the harness). For the raw baseline
-   * latency is measured from it; for GraphQL subscribers it gives the extra from-write figure.
-   */
+  /** version -> nowMs() when the harness sent its PUBLISH (for a run: the EVALSHA). */
   reference: Record<number, number>;
-  /** 'raw': latency = callback - publish; 'graphql': latency = event - raw subscriber. */
+  /** 'graphql': also time each event from this process's raw subscriber receiving it. */
   mode: 'raw' | 'graphql';
 }
 
 export interface CollectResult {
-  latencies: number[];
-  fromWrite: number[];
+  /** Subscriber has it - PUBLISH sent, for every subscriber and version. */
+  fromPublish: number[];
+  /** GraphQL only: event - this process's raw subscriber receiving the same version. */
+  afterRawSubscriber: number[];
   /** (subscriber, version) pairs that never arrived. */
   missing: number;
   /** Versions the reference raw subscriber of this process never saw. */
@@ -181,12 +181,12 @@ export interface CollectResult {
 
 function collect(params: CollectParams): CollectResult {
   const state = group(params.group);
-  const latencies: number[] = [];
-  const fromWrite: number[] = [];
+  const fromPublish: number[] = [];
+  const afterRawSubscriber: number[] = [];
   let missing = 0;
   let missingRaw = 0;
   for (const version of params.versions) {
-    const written = params.reference[version];
+    const sent = params.reference[version];
     const raw = state.rawSeen.get(version);
     if (params.mode === 'graphql' && raw === undefined) missingRaw++;
     for (const subscriber of state.subscribers) {
@@ -195,15 +195,11 @@ function collect(params: CollectParams): CollectResult {
         missing++;
         continue;
       }
-      if (written !== undefined) fromWrite.push(at - written);
-      if (params.mode === 'raw') {
-        if (written !== undefined) latencies.push(at - written);
-      } else if (raw !== undefined) {
-        latencies.push(at - raw);
-      }
+      if (sent !== undefined) fromPublish.push(at - sent);
+      if (params.mode === 'graphql' && raw !== undefined) afterRawSubscriber.push(at - raw);
     }
   }
-  return { latencies, fromWrite, missing, missingRaw };
+  return { fromPublish, afterRawSubscriber, missing, missingRaw };
 }
 
 /** Closes one group's connections, or every group's. */
