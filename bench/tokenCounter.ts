@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import { NODE_BUNDLE_OPTIONS } from '../scripts/nodeBundleOptions.ts';
 import { buildMeetings } from '../test/fakes/fathomFixtures.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure } from './harness/figures.ts';
@@ -39,12 +40,7 @@ export async function tokenCounter(context: BenchContext): Promise<Figures> {
     await build({
       entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'warning',
+      ...NODE_BUNDLE_OPTIONS,
     });
     return outfile;
   };

@@ -12,6 +12,7 @@ import { cp, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundleLivePage, writeLivePage } from '../src/web/livePageBundle.ts';
+import { NODE_BUNDLE_OPTIONS } from './nodeBundleOptions.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const DIST = new URL('./dist/', ROOT);
@@ -25,11 +26,7 @@ await Promise.all([
       fileURLToPath(new URL('./src/worker.ts', ROOT)),
     ],
     outdir: fileURLToPath(DIST),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
+    ...NODE_BUNDLE_OPTIONS,
     // Keeps each dynamic import() a chunk of its own, loaded when first needed (the
     // summariser's SDK and tokenizer, the live page's bundler), as it is from the sources.
     splitting: true,
@@ -37,7 +34,6 @@ await Promise.all([
     // relative to import.meta.url, which is the chunk's URL once bundled.
     chunkNames: '[name]-[hash]',
     sourcemap: true,
-    logLevel: 'warning',
   }),
   cp(new URL('./src/kv/lua/', ROOT), new URL('./lua/', DIST), { recursive: true }),
   bundleLivePage().then((files) => writeLivePage(new URL('./live-page/', DIST), files)),

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NODE_BUNDLE_OPTIONS } from '../../scripts/nodeBundleOptions.ts';
 import { insightsSchema } from '../../src/pipeline/summarizer/citedInsights.ts';
 import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
 import { ReferenceTokenCounter } from '../support/referenceTokenCounter.ts';
@@ -28,12 +29,7 @@ async function bundleService(): Promise<string> {
   await build({
     entryPoints: [join(ROOT, 'src/main.ts')],
     outfile: join(dir, 'main.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
+    ...NODE_BUNDLE_OPTIONS,
   });
   // Packages resolve from the bundle's directory upwards, as from dist/ in the project.
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
