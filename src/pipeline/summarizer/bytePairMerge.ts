@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: every `!` here reads a typed array at an index the loop around it keeps in bounds; a check would add a branch to every step of the merge loop and heap, the tokenizer's innermost loops.
 import type { BpeRanks } from './bpeRanks.ts';
 
 /** Pieces up to this many bytes reuse the merger's arrays; longer ones get their own. */
