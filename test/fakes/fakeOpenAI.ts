@@ -327,8 +327,9 @@ function strictSchemaProblem(schema: unknown, context: string[]): string | undef
   const nested: Array<[string, unknown]> = [['items', node.items]];
   for (const keyword of ['anyOf', '$defs', 'definitions'] as const) {
     const value = node[keyword];
-    if (Array.isArray(value)) value.forEach((child, i) => nested.push([`${keyword}/${i}`, child]));
-    else if (value && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (const [i, child] of value.entries()) nested.push([`${keyword}/${i}`, child]);
+    } else if (value && typeof value === 'object') {
       for (const [name, child] of Object.entries(value)) nested.push([`${keyword}/${name}`, child]);
     }
   }
