@@ -131,6 +131,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     try {
       body = JSON.parse(await readBody(request));
     } catch {
+      // What OpenAI answers to a body that is not JSON.
       sendError(response, 400, 'We could not parse the JSON body of your request.', null);
       return;
     }
