@@ -163,7 +163,11 @@ function previousFigures(path: URL): Figures {
   let previous: Partial<Results>;
   try {
     previous = JSON.parse(readFileSync(path, 'utf8')) as Partial<Results>;
-  } catch {
+  } catch (error) {
+    // The file is rewritten with this run's figures only: say which earlier ones are lost.
+    console.error(
+      `${path.pathname} is not readable JSON (${(error as Error).message}); earlier figures are not kept`,
+    );
     return {};
   }
   const figures: Figures = {};

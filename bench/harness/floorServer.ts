@@ -124,7 +124,9 @@ async function poll(request: IncomingMessage, response: ServerResponse): Promise
 }
 
 const server = createServer((request, response) => {
-  poll(request, response).catch(() => {
+  poll(request, response).catch((error: unknown) => {
+    // Printed into the child log, where a failed poll's 500 can be traced back.
+    console.error(`floor poll failed: ${(error as Error).message}`);
     response.statusCode = 500;
     response.end();
   });

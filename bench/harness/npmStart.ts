@@ -92,7 +92,9 @@ export async function startNpmService(env: Record<string, string>): Promise<NpmS
         for (const pid of serving) {
           try {
             process.kill(pid, 'SIGKILL');
-          } catch {}
+          } catch {
+            // It exited on its own meanwhile: nothing left to kill.
+          }
         }
       }, graceMs);
       const code = await exited;

@@ -18,7 +18,7 @@ function readStat(pid: number): StatFields | null {
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
-    return null;
+    return null; // the process has exited: it has no stat to read
   }
   // The command name (field 2) is in parentheses and may contain spaces: parse after it.
   const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');

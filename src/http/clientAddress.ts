@@ -74,7 +74,7 @@ export function canonicalAddress(text: string): string | undefined {
   try {
     host = new URL(`http://[${text}]/`).hostname;
   } catch {
-    return undefined;
+    return undefined; // not an IPv6 literal: no address to take from it
   }
   const mapped = IPV4_MAPPED_HEX.exec(host);
   if (mapped) {

@@ -161,6 +161,7 @@ export class GraphQLWsConnection {
       if (!parsed.success) throw parsed.error;
       message = parsed.data;
     } catch {
+      // Not JSON or not a message of the protocol: graphql-transport-ws closes with 4400.
       this.socket.close(CloseCode.BadRequest, 'Invalid message received');
       return;
     }

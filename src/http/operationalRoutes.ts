@@ -53,7 +53,8 @@ export function createOperationalRoutes(deps: OperationalDeps) {
       try {
         await withTimeout(deps.checkReady(), timeoutMs);
         sendJson(res, 200, { status: 'ready' });
-      } catch {
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'readiness check failed');
         sendJson(res, 503, { status: 'unavailable' });
       }
       return true;

@@ -108,7 +108,7 @@ export class RunUpdateFanOut {
       document = enveloped.parse(query);
       if (enveloped.validate(enveloped.schema, document).length > 0) return null;
     } catch {
-      return null;
+      return null; // the general path parses it again and reports the error to the client
     }
     const found = runWatchOperation(enveloped.schema, document, operationName);
     const watch = found && {
@@ -136,7 +136,7 @@ export class RunUpdateFanOut {
       const groupKey = `${domain}\u0000${runId}\u0000${watch.key}\u0000${JSON.stringify(variables.coerced)}`;
       return { domain, runId, variableValues: variables.coerced, groupKey };
     } catch {
-      return null;
+      return null; // invalid arguments: the general path answers with their error
     }
   }
 }
@@ -283,7 +283,7 @@ function compiledExecutor(
     return (state, contextValue, variableValues) =>
       compiled.query(state, contextValue, variableValues);
   } catch {
-    return null;
+    return null; // graphql-jit cannot compile it: the general path executes it instead
   }
 }
 

@@ -36,7 +36,9 @@ export function useStreamingResponseLimit(
       const stop = () => {
         if (stopped) return;
         stopped = true;
-        events.cancel().catch(() => {});
+        events.cancel().catch(() => {
+          // The client has gone: a stream that fails while being cancelled has no one to tell.
+        });
         queued.push(null);
       };
       res.once('close', stop);

@@ -103,7 +103,9 @@ export class BullMqRunQueue implements RunQueue {
     const closing = Promise.all([this.worker?.close(), this.queue.close()]);
     await withTimeout(closing, 5_000, 'run queue close').catch((error: unknown) => {
       this.logger.warn({ err: error }, 'run queue did not close in time; forcing it');
-      void this.worker?.close(true).catch(() => {});
+      void this.worker?.close(true).catch((forceError: unknown) => {
+        this.logger.warn({ err: forceError }, 'run queue worker could not be forced closed');
+      });
     });
   }
 }

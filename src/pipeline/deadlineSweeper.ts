@@ -40,7 +40,9 @@ export class DeadlineSweeper {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.sweeping?.catch(() => {});
+    await this.sweeping?.catch(() => {
+      // Only waiting for the pass to end: start() logs its failure, a direct sweep() caller gets it.
+    });
   }
 
   /** One pass; returns how many runs it ended. */

@@ -74,7 +74,10 @@ class HeldRunLease implements RunLease {
     // A failed renewal (Redis unreachable) is tried again on the next tick; the lease is
     // only given up when the store says another executor has it.
     this.timer = setInterval(
-      () => void this.renew().catch(() => {}),
+      () =>
+        void this.renew().catch(() => {
+          // Tried again on the next tick (see above).
+        }),
       Math.max(1, Math.floor(ttlMs / 3)),
     );
     this.timer.unref();

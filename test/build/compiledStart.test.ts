@@ -27,7 +27,7 @@ function alive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch {
-    return false;
+    return false; // ESRCH: no such process
   }
 }
 

@@ -131,6 +131,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     try {
       body = JSON.parse(await readBody(request));
     } catch {
+      // What OpenAI answers to a body that is not JSON.
       sendError(response, 400, 'We could not parse the JSON body of your request.', null);
       return;
     }
@@ -327,8 +328,9 @@ function strictSchemaProblem(schema: unknown, context: string[]): string | undef
   const nested: Array<[string, unknown]> = [['items', node.items]];
   for (const keyword of ['anyOf', '$defs', 'definitions'] as const) {
     const value = node[keyword];
-    if (Array.isArray(value)) value.forEach((child, i) => nested.push([`${keyword}/${i}`, child]));
-    else if (value && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (const [i, child] of value.entries()) nested.push([`${keyword}/${i}`, child]);
+    } else if (value && typeof value === 'object') {
       for (const [name, child] of Object.entries(value)) nested.push([`${keyword}/${name}`, child]);
     }
   }

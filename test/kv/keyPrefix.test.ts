@@ -121,7 +121,7 @@ describe('KV_PREFIX', () => {
     expect((await b.app.services.runs.list('acme.com', 10)).map((r) => r.run_id)).toEqual([runB]);
     const status = await graphqlRequest<{ engagementStatus: unknown[] }>(
       b.graphqlUrl,
-      '{ engagementStatus(domain: "acme.com", runId: "' + runA + '") { version } }',
+      `{ engagementStatus(domain: "acme.com", runId: "${runA}") { version } }`,
     );
     expect(status.data?.engagementStatus).toEqual([]);
     const rest = await fetch(

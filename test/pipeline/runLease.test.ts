@@ -33,7 +33,12 @@ function backendOf(kind: (typeof BACKENDS)[number]): TestBackend {
 function held(lease: RunLease | null): RunLease {
   expect(lease).not.toBeNull();
   const claimed = lease as RunLease;
-  cleanups.push(() => claimed.release().catch(() => {}));
+  cleanups.push(() =>
+    claimed.release().catch(() => {
+      // Cleanup must not hide the test's own result: an unreleased lease lapses after
+      // TTL_MS, and its backend is closed right after.
+    }),
+  );
   return claimed;
 }
 

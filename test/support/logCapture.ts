@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { type Logger, pino } from 'pino';
+import type { Logger, pino } from 'pino';
 import { createLogger } from '../../src/logger.ts';
 
 /** The service's own logger (same redaction), writing JSON lines into memory. */

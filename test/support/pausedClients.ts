@@ -112,6 +112,8 @@ export async function pausedSseClient(target: PausedClientTarget): Promise<Pause
           resolve(res);
         }
       });
+      // The server cutting a stalled client off is what these tests look for: the 'close'
+      // below records it, and an unheard 'error' would end the test process.
       res.on('error', () => {});
       res.on('close', () => settle({ completed: completed && res.complete }));
     });

@@ -88,6 +88,7 @@ async function waitUntilAnswering(port: number): Promise<void> {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    // Refused connections are expected until the server listens; the catch below retries.
     client.on('error', () => {});
     try {
       await client.connect();
@@ -95,6 +96,7 @@ async function waitUntilAnswering(port: number): Promise<void> {
       client.disconnect();
       return;
     } catch {
+      // Not listening yet: try again until the deadline.
       client.disconnect();
       if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer`);
       await new Promise((r) => setTimeout(r, 50));

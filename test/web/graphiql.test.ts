@@ -20,10 +20,13 @@ const LOAD_TIMEOUT = 60_000;
 
 /** The text of one of GraphiQL's editors (Monaco renders spaces as U+00A0). */
 function editorText(page: Page, selector: string): Promise<string> {
-  return page
-    .locator(`${selector} .view-lines`)
-    .innerText()
-    .then((text) => text.replace(/\u00a0/g, ' '));
+  return (
+    page
+      .locator(`${selector} .view-lines`)
+      // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText(), not the DOM property; it keeps the line breaks between Monaco's line elements.
+      .innerText()
+      .then((text) => text.replace(/\u00a0/g, ' '))
+  );
 }
 
 const QUERY_EDITOR = '.graphiql-query-editor';
@@ -63,6 +66,7 @@ async function fillToolPane(page: Page, pane: 'Variables' | 'Headers', json: str
 async function waitForResult(page: Page, ...texts: string[]): Promise<string> {
   await page.waitForFunction(
     ({ selector, expected }) => {
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text, with a line break per Monaco line; textContent runs the lines together.
       const shown = document.querySelector<HTMLElement>(selector)?.innerText ?? '';
       const text = shown.replace(/\u00a0/g, ' ');
       return expected.every((t) => text.includes(t));

@@ -219,7 +219,7 @@ function describe(error: unknown): string {
   try {
     return JSON.stringify(error).slice(0, 300);
   } catch {
-    return String(error);
+    return String(error); // not JSON-serialisable (a cycle, a BigInt): its string form will do
   }
 }
 

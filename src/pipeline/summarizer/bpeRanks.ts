@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: every `!` here reads a typed array at an index the loop around it keeps in bounds; a fallback (`?? 0`) would turn an indexing mistake into a wrong token count without a word, and a throw after each read would bury the algorithm.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -74,9 +75,9 @@ export function parseTiktokenRanks(file: Uint8Array): BpeRanks {
   // Upper bounds, trimmed to size at the end: a line is at least "XXXX 0\n".
   let tokenStarts = new Uint32Array(Math.ceil(file.length / 7) + 2);
   let tokenBytes = new Uint8Array(Math.ceil((file.length * 3) / 4));
-  const fail = (line: number, what: string): never => {
+  function fail(line: number, what: string): never {
     throw new Error(`ranks file: line ${line + 1} ${what}`);
-  };
+  }
   let token = 0;
   let out = 0;
   let i = 0;
@@ -88,7 +89,7 @@ export function parseTiktokenRanks(file: Uint8Array): BpeRanks {
       const char = file[i];
       if (char === undefined || char === 0x0a) fail(token, 'has no rank');
       if (char === 0x3d) continue;
-      const value = BASE64_VALUES[char!]!;
+      const value = BASE64_VALUES[char]!;
       if (value < 0) fail(token, 'has a token that is not base64');
       bits = ((bits << 6) | value) & 0xffff;
       bitCount += 6;

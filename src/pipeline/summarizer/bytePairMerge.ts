@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: every `!` here reads a typed array at an index the loop around it keeps in bounds; a fallback (`?? 0`) would turn an indexing mistake into a wrong token count without a word, and a throw after each read would bury the algorithm.
 import type { BpeRanks } from './bpeRanks.ts';
 
 /** Pieces up to this many bytes reuse the merger's arrays; longer ones get their own. */

@@ -44,7 +44,7 @@ export function safeHref(url: string | null | undefined): string | undefined {
     const parsed = new URL(url);
     return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
   } catch {
-    return undefined;
+    return undefined; // not a URL at all: shown as text, without a link
   }
 }
 
