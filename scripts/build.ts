@@ -5,14 +5,16 @@
  *
  * - `dist/main.js`, `dist/worker.js`: the project's own modules bundled by esbuild into one
  *   ES module each; dependencies stay external and load from node_modules as they are.
- * - `dist/lua/`: the Redis scripts, which RedisScript reads next to the module that loads it.
+ * - `dist/lua/`: the Redis scripts of every module (each `lua/` folder under src/),
+ *   which RedisScript reads next to the module that loads them.
  * - `dist/live-page/`: the live page's HTML, script and stylesheet, as the route serves them.
  */
-import { cp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { bundleLivePage, writeLivePage } from '../src/web/livePageBundle.ts';
 import { NODE_BUNDLE_OPTIONS } from './nodeBundleOptions.ts';
+import { copyRedisScripts } from './redisScripts.ts';
 
 const ROOT = new URL('../', import.meta.url);
 const DIST = new URL('./dist/', ROOT);
@@ -35,7 +37,7 @@ await Promise.all([
     chunkNames: '[name]-[hash]',
     sourcemap: true,
   }),
-  cp(new URL('./src/kv/lua/', ROOT), new URL('./lua/', DIST), { recursive: true }),
+  copyRedisScripts(new URL('./lua/', DIST)),
   bundleLivePage().then((files) => writeLivePage(new URL('./live-page/', DIST), files)),
 ]);
 console.error(`built dist/ in ${Math.round(performance.now() - started)} ms`);

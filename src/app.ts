@@ -2,9 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth.ts';
-import { type Backend, createBackend } from './backends.ts';
+import type { Backend } from './backends.ts';
 import type { Config } from './config.ts';
 import type { AppServices } from './context.ts';
+import { createWorker } from './createWorker.ts';
 import { createClientAddressOf } from './http/clientAddress.ts';
 import { useCompiledExecution } from './http/compiledExecution.ts';
 import { attachGraphQLWebSocket } from './http/graphqlWebSocket.ts';
@@ -17,12 +18,10 @@ import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecuti
 import { useStreamingResponseLimit } from './http/streamingResponseLimit.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { createEngagementYoga } from './http/yoga.ts';
-import { KeySpace } from './kv/keySpace.ts';
-import { createLogger } from './logger.ts';
+import type { KeySpace } from './kv/keySpace.ts';
 import { ServiceMetrics } from './metrics.ts';
-import { createPipeline } from './pipeline/createPipeline.ts';
 import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
-import { type RunProcessing, startRunProcessing } from './runProcessing.ts';
+import type { RunProcessing } from './runProcessing.ts';
 import { EngagementRuns } from './runs/engagementRuns.ts';
 import { buildSchema } from './schema/index.ts';
 import { createLivePageRoute } from './web/livePageRoute.ts';
@@ -50,25 +49,16 @@ export interface App {
 
 /** The composition root: every part of the service is built here, once, from the config. */
 export function createApp(config: Config, overrides: AppOverrides = {}): App {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
-  const keys = new KeySpace(config.kvPrefix);
-  const backend = createBackend(config, keys, logger);
   const metrics = new ServiceMetrics();
-  const pipeline =
-    overrides.pipeline ??
-    createPipeline(config, {
-      fathomRateLimiter: backend.fathomRateLimiter,
-      onUpstreamCall: (call) => metrics.upstreamCall(call),
-    });
-
-  const processing = startRunProcessing({
-    config,
-    backend,
-    pipeline,
-    logger,
+  // The backend and the run queue, and the execution of runs unless RUN_WORKER=false.
+  const worker = createWorker(config, {
+    pipeline: overrides.pipeline,
+    logger: overrides.logger,
     work: config.runWorker,
     onRunEnded: (outcome, seconds) => metrics.runEnded(outcome, seconds),
+    onUpstreamCall: (call) => metrics.upstreamCall(call),
   });
+  const { logger, keys, backend, processing } = worker;
   const runs = new EngagementRuns({
     store: backend.store,
     events: backend.events,
@@ -167,9 +157,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         // SSE responses are open HTTP requests: end them so that server.close can finish.
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 2000).unref();
+        // Runs drain while open requests end; the backend closes only after both.
         await processing.close();
         await stopped;
-        await backend.close();
+        await worker.close();
       })();
       return closing;
     },

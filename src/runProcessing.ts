@@ -12,6 +12,7 @@ import type { RunQueue } from './pipeline/runQueue.ts';
 export interface RunProcessing {
   queue: RunQueue;
   sweeper: DeadlineSweeper;
+  /** Stops the sweeper and the queue (running runs drain); later calls share the first. */
   close(): Promise<void>;
 }
 
@@ -67,12 +68,16 @@ export function startRunProcessing(deps: RunProcessingDeps): RunProcessing {
   });
   sweeper.start();
 
+  let closing: Promise<void> | undefined;
   return {
     queue,
     sweeper,
-    async close() {
-      await sweeper.stop();
-      await queue.close();
+    close() {
+      closing ??= (async () => {
+        await sweeper.stop();
+        await queue.close();
+      })();
+      return closing;
     },
   };
 }

@@ -1,9 +1,5 @@
-import { createBackend } from './backends.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { KeySpace } from './kv/keySpace.ts';
-import { createLogger } from './logger.ts';
-import { createPipeline } from './pipeline/createPipeline.ts';
-import { startRunProcessing } from './runProcessing.ts';
+import { createWorker } from './createWorker.ts';
 
 /**
  * `npm run worker`: executes runs from the Redis job queue without serving HTTP, for
@@ -20,29 +16,19 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger(config.logLevel);
-const backend = createBackend(config, new KeySpace(config.kvPrefix), logger);
-const processing = startRunProcessing({
-  config,
-  backend,
-  pipeline: createPipeline(config, { fathomRateLimiter: backend.fathomRateLimiter }),
-  logger,
-  work: true,
-});
+const worker = createWorker(config);
+const { logger } = worker;
 logger.info({ concurrency: config.runConcurrency }, 'engagement-summary worker started');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'worker shutting down');
-    processing
-      .close()
-      .then(() => backend.close())
-      .then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error({ err: error }, 'worker shutdown failed');
-          process.exit(1);
-        },
-      );
+    worker.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'worker shutdown failed');
+        process.exit(1);
+      },
+    );
   });
 }

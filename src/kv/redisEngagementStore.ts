@@ -4,8 +4,8 @@ import type { KeySpace } from './keySpace.ts';
 import { RedisScript } from './redisScript.ts';
 import { isTerminal, type RunDeletedNotice, type RunRecord, type RunRef } from './runRecord.ts';
 
-const writeRunScript = new RedisScript('writeRun', 3);
-const deleteRunScript = new RedisScript('deleteRun', 3);
+const writeRunScript = new RedisScript(new URL('./lua/writeRun.lua', import.meta.url), 3);
+const deleteRunScript = new RedisScript(new URL('./lua/deleteRun.lua', import.meta.url), 3);
 
 /** How many index entries one round trip of a listing or a domain deletion handles. */
 const BATCH = 500;

@@ -120,9 +120,9 @@ class HeldRunLease implements RunLease {
   }
 }
 
-const acquireScript = new RedisScript('acquireRunLease', 2);
-const renewScript = new RedisScript('renewRunLease', 2);
-const releaseScript = new RedisScript('releaseRunLease', 2);
+const acquireScript = new RedisScript(new URL('./lua/acquireRunLease.lua', import.meta.url), 2);
+const renewScript = new RedisScript(new URL('./lua/renewRunLease.lua', import.meta.url), 2);
+const releaseScript = new RedisScript(new URL('./lua/releaseRunLease.lua', import.meta.url), 2);
 
 /** Leases in Redis (`run-lease:{runId}`, `run-lease-holder:{runId}` under KV_PREFIX). */
 export class RedisRunLeaseStore implements RunLeaseStore {

@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NODE_BUNDLE_OPTIONS } from '../../scripts/nodeBundleOptions.ts';
+import { copyRedisScripts } from '../../scripts/redisScripts.ts';
 import { insightsSchema } from '../../src/pipeline/summarizer/citedInsights.ts';
 import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
 import { ReferenceTokenCounter } from '../support/referenceTokenCounter.ts';
@@ -33,7 +34,7 @@ async function bundleService(): Promise<string> {
   });
   // Packages resolve from the bundle's directory upwards, as from dist/ in the project.
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  cpSync(join(ROOT, 'src/kv/lua'), join(dir, 'lua'), { recursive: true });
+  await copyRedisScripts(pathToFileURL(join(dir, 'lua/')));
   return join(dir, 'main.mjs');
 }
 

@@ -56,8 +56,8 @@ export class MemoryRateLimiter implements UpstreamRateLimiter {
   }
 }
 
-const acquireScript = new RedisScript('acquireRateSlot', 2);
-const pauseScript = new RedisScript('pauseUpstream', 1);
+const acquireScript = new RedisScript(new URL('./lua/acquireRateSlot.lua', import.meta.url), 2);
+const pauseScript = new RedisScript(new URL('./lua/pauseUpstream.lua', import.meta.url), 1);
 
 /** Every instance on one Redis: a sorted set of recent calls, timed by the Redis clock. */
 export class RedisRateLimiter implements UpstreamRateLimiter {
