@@ -1,11 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth.ts';
 import { rateLimited } from '../errors.ts';
 
 /**
- * How many runs one principal may start per minute (START_RATE_LIMIT). A fixed one-minute
- * window per principal: in Redis one INCR with an expiry, shared by every instance of the
- * deployment; in memory, a map swept as windows pass.
+ * How many runs one principal may start per minute (START_RATE_LIMIT), over a sliding
+ * window: at most that many starts in any 60 s, however they fall on the clock (a fixed
+ * window would let twice the limit through across a minute's boundary). In Redis, one
+ * sorted set of start times per principal, shared by every instance of the deployment; in
+ * memory, a list of start times per principal.
  */
 export interface StartRateLimiter {
   /** Counts one start; rejects with RATE_LIMITED (and counts nothing) past the limit. */
@@ -23,7 +26,8 @@ function refuse(limit: number, retryAfterMs: number): never {
 }
 
 export class MemoryStartRateLimiter implements StartRateLimiter {
-  private readonly windows = new Map<string, { window: number; count: number }>();
+  /** Start times within the last window, oldest first, per principal. */
+  private readonly starts = new Map<string, number[]>();
 
   constructor(
     private readonly limitPerMinute: number,
@@ -32,14 +36,19 @@ export class MemoryStartRateLimiter implements StartRateLimiter {
 
   async admit(principal: Principal): Promise<void> {
     const now = this.now();
-    const window = Math.floor(now / WINDOW_MS);
-    if (this.windows.size > 10_000) {
-      for (const [id, entry] of this.windows) if (entry.window !== window) this.windows.delete(id);
+    const since = now - WINDOW_MS;
+    if (this.starts.size > 10_000) {
+      for (const [id, times] of this.starts) {
+        if ((times.at(-1) ?? 0) <= since) this.starts.delete(id);
+      }
     }
-    const entry = this.windows.get(principal.id);
-    const count = entry && entry.window === window ? entry.count : 0;
-    if (count >= this.limitPerMinute) refuse(this.limitPerMinute, (window + 1) * WINDOW_MS - now);
-    this.windows.set(principal.id, { window, count: count + 1 });
+    const times = (this.starts.get(principal.id) ?? []).filter((time) => time > since);
+    if (times.length >= this.limitPerMinute) {
+      this.starts.set(principal.id, times);
+      refuse(this.limitPerMinute, (times[0] as number) + WINDOW_MS - now);
+    }
+    times.push(now);
+    this.starts.set(principal.id, times);
   }
 }
 
@@ -53,17 +62,22 @@ export class RedisStartRateLimiter implements StartRateLimiter {
 
   async admit(principal: Principal): Promise<void> {
     const now = this.now();
-    const window = Math.floor(now / WINDOW_MS);
-    const key = `${this.keyPrefix}${principal.id}:${window}`;
-    const [[, count]] = (await this.redis
+    const key = `${this.keyPrefix}${principal.id}`;
+    const member = `${now}:${randomUUID()}`;
+    const replies = (await this.redis
       .multi()
-      .incr(key)
-      .pexpire(key, WINDOW_MS * 2)
-      .exec()) as [[Error | null, number], [Error | null, number]];
+      .zremrangebyscore(key, '-inf', String(now - WINDOW_MS))
+      .zadd(key, String(now), member)
+      .zcard(key)
+      .pexpire(key, WINDOW_MS)
+      .zrange(key, '0', '0', 'WITHSCORES')
+      .exec()) as Array<[Error | null, unknown]>;
+    const count = Number(replies[2]?.[1]);
     if (count > this.limitPerMinute) {
       // Give the refused attempt back, so that refusals do not extend the limit.
-      await this.redis.decr(key);
-      refuse(this.limitPerMinute, (window + 1) * WINDOW_MS - now);
+      await this.redis.zrem(key, member);
+      const oldest = Number((replies[4]?.[1] as string[] | undefined)?.[1] ?? now);
+      refuse(this.limitPerMinute, oldest + WINDOW_MS - now);
     }
   }
 }

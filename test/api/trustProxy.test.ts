@@ -29,16 +29,6 @@ async function app(
   return server;
 }
 
-/**
- * START_RATE_LIMIT counts in fixed one-minute windows of the wall clock: a test that
- * expects a refusal must not straddle two of them. Waits, when needed, for a window with
- * at least 10 s left (each such test takes about a second).
- */
-async function startInAFreshWindow(): Promise<void> {
-  const intoWindow = Date.now() % 60_000;
-  if (intoWindow > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_100 - intoWindow));
-}
-
 /** Opens a graphql-transport-ws socket; resolves to 'open' or the refused upgrade's status. */
 function openSocket(url: string, forwardedFor?: string, token?: string) {
   return new Promise<'open' | number>((resolve) => {
@@ -136,7 +126,6 @@ describe.each(BACKENDS)('START_RATE_LIMIT per client address, auth off, on %s', 
   };
 
   it('counts each forwarded address apart with TRUST_PROXY=1, over GraphQL and REST alike', async () => {
-    await startInAFreshWindow();
     const server = await app({ TRUST_PROXY: '1', START_RATE_LIMIT: '2' }, backend);
     const a = '203.0.113.7';
     const b = '2001:db8::7';
@@ -154,7 +143,6 @@ describe.each(BACKENDS)('START_RATE_LIMIT per client address, auth off, on %s', 
   });
 
   it('shares one count among spoofed addresses with TRUST_PROXY=0', async () => {
-    await startInAFreshWindow();
     const server = await app({ TRUST_PROXY: '0', START_RATE_LIMIT: '2' }, backend);
     expect(await startOverGraphQL(server, '203.0.113.7')).toBe('started');
     expect(await startOverRest(server, '198.51.100.1')).toBe('started');
@@ -172,7 +160,6 @@ describe('client address in the logs', () => {
 
   it('logs refusals and WebSocket connections with the forwarded address', async () => {
     const { logger, lines } = capturingLogger();
-    await startInAFreshWindow();
     const server = await app(
       { TRUST_PROXY: '1', START_RATE_LIMIT: '1', WS_MAX_CONNECTIONS_PER_CLIENT: '1' },
       'memory',
@@ -305,7 +292,6 @@ describe('client address in the logs', () => {
 
   it('logs the socket address, not a spoofed one, with TRUST_PROXY=0', async () => {
     const { logger, lines } = capturingLogger();
-    await startInAFreshWindow();
     const server = await app({ TRUST_PROXY: '0', START_RATE_LIMIT: '1' }, 'memory', { logger });
     const headers = { 'x-forwarded-for': '203.0.113.7' };
     await graphqlRequest(server.graphqlUrl, START, { domain: 'acme.com' }, headers);
