@@ -25,6 +25,7 @@ export function useStreamingResponseLimit(
       const { req, res } = serverContext as ServerContext;
       const transport = streamingTransport(response);
       if (!req || !res || !response.body || !transport) return;
+      const address = clientAddress(req);
 
       const events = response.body.getReader();
       // Unread by the adapter; filled without regard to its backpressure, on purpose.
@@ -48,7 +49,7 @@ export function useStreamingResponseLimit(
           if (stopped) return;
           queued.push(step.value);
           const unsentBytes = queued.readableLength + res.writableLength;
-          if (limit.tooFarBehind(transport, clientAddress(req), unsentBytes)) {
+          if (limit.tooFarBehind(transport, address, unsentBytes)) {
             res.destroy();
             stop();
             return;

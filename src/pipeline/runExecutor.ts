@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
-import type { RunRecord } from '../kv/runRecord.ts';
 import { advance, complete, fail, isBehind } from '../runs/runTransitions.ts';
 import { updateRun } from '../runs/updateRun.ts';
 import { sleep } from '../timing.ts';
@@ -42,12 +41,7 @@ export class RunExecutor {
 
   async execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
     const log = this.deps.logger.child({ runId: job.runId, domain: job.domain });
-    const current = await this.deps.store.get(job.domain, job.runId);
-    if (current?.status !== 'processing') {
-      log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
-      return;
-    }
-    const lease = await this.claim(job, current, log, shutdown);
+    const lease = await this.claim(job, log, shutdown);
     if (!lease) return;
     try {
       await this.executeUnderLease(job, lease, log, shutdown);
@@ -62,13 +56,10 @@ export class RunExecutor {
    * The run's lease; while another executor holds it, waits until it is released or lapses.
    * Null when the run ended meanwhile, or its deadline passed (its holder or the deadline
    * sweeper ends it). Rejects when shut down while waiting, leaving the run to a retry.
+   * Whether the run is still open is read under the lease (executeUnderLease), so an
+   * uncontended run costs one store read.
    */
-  private async claim(
-    job: RunJob,
-    run: RunRecord,
-    log: Logger,
-    shutdown?: AbortSignal,
-  ): Promise<RunLease | null> {
+  private async claim(job: RunJob, log: Logger, shutdown?: AbortSignal): Promise<RunLease | null> {
     const { leases, store } = this.deps;
     let waiting = false;
     for (;;) {
@@ -77,15 +68,15 @@ export class RunExecutor {
         if (waiting) log.info('the other executor let the run go; taking it over');
         return lease;
       }
-      if (!waiting) log.info('run is being executed elsewhere; waiting for its lease');
-      waiting = true;
-      if (this.now().getTime() >= Date.parse(run.deadline_at)) return null;
-      await sleep(leases.pollIntervalMs, shutdown);
       const current = await store.get(job.domain, job.runId);
       if (current?.status !== 'processing') {
-        log.info({ status: current?.status ?? 'missing' }, 'run ended elsewhere; nothing to do');
+        log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
         return null;
       }
+      if (this.now().getTime() >= Date.parse(current.deadline_at)) return null;
+      if (!waiting) log.info('run is being executed elsewhere; waiting for its lease');
+      waiting = true;
+      await sleep(leases.pollIntervalMs, shutdown);
     }
   }
 
@@ -96,7 +87,7 @@ export class RunExecutor {
     shutdown?: AbortSignal,
   ): Promise<void> {
     const { store, pipeline, runTimeoutMs } = this.deps;
-    // Read again under the lease: a previous holder may have ended the run just before.
+    // Read under the lease: a previous holder may have ended the run just before.
     const current = await store.get(job.domain, job.runId);
     if (current?.status !== 'processing') {
       log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
