@@ -47,7 +47,14 @@ async function runOperation(page: Page, marker: string): Promise<void> {
   const line = page.locator(`${QUERY_EDITOR} .view-line`, { hasText: marker }).first();
   await page.locator(`${QUERY_EDITOR} .view-lines`).click();
   await page.keyboard.press('Control+Home');
-  for (let page_ = 0; page_ < 10 && !(await line.isVisible()); page_ += 1) {
+  // Each PageDown is rendered a moment later: look (waiting that moment) before the next one,
+  // or a quick run of presses scrolls past the operation to the end of the document.
+  const shows = () =>
+    line.waitFor({ state: 'visible', timeout: 1_000 }).then(
+      () => true,
+      () => false,
+    );
+  for (let presses = 0; presses < 20 && !(await shows()); presses += 1) {
     await page.keyboard.press('PageDown');
   }
   await line.click();
