@@ -7,16 +7,17 @@ import type { Config } from './config.ts';
 import type { AppServices } from './context.ts';
 import { createWorker } from './createWorker.ts';
 import { createClientAddressOf } from './http/clientAddress.ts';
-import { useCompiledExecution } from './http/compiledExecution.ts';
-import { attachGraphQLWebSocket } from './http/graphqlWebSocket.ts';
-import { bodyLimitRoute, hardeningPlugins } from './http/hardening.ts';
 import { createHttpServer } from './http/httpServer.ts';
-import { createOperationalRoutes } from './http/operationalRoutes.ts';
-import { createPollingRoutes } from './http/pollingRoutes.ts';
-import { useRefusedSubscriptionRelease } from './http/refusedSubscriptionRelease.ts';
-import { useSharedSubscriptionExecution } from './http/sharedSubscriptionExecution.ts';
-import { useStreamingResponseLimit } from './http/streamingResponseLimit.ts';
+import { useCompiledExecution } from './http/plugins/useCompiledExecution.ts';
+import { useHardening } from './http/plugins/useHardening.ts';
+import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscriptionRelease.ts';
+import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
+import { useStreamingResponseLimit } from './http/plugins/useStreamingResponseLimit.ts';
+import { bodyLimitRoute } from './http/routes/bodyLimitRoute.ts';
+import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
+import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
+import { attachGraphQLWebSocket } from './http/websocket/graphqlWebSocket.ts';
 import { createEngagementYoga } from './http/yoga.ts';
 import type { KeySpace } from './kv/keySpace.ts';
 import { ServiceMetrics } from './metrics.ts';
@@ -91,7 +92,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     logger,
     introspection: config.introspection,
     plugins: [
-      ...hardeningPlugins({ maxDepth: config.graphqlMaxDepth }),
+      useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
       useStreamingResponseLimit(unsentLimit, clientAddressOf),

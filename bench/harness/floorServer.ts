@@ -15,8 +15,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { GRAPHQL_TRANSPORT_WS } from '../../src/http/graphqlWsConnection.ts';
-import { startKeepAliveSweep } from '../../src/http/keepAliveSweep.ts';
+import { GRAPHQL_TRANSPORT_WS } from '../../src/http/websocket/graphqlWsConnection.ts';
+import { startKeepAliveSweep } from '../../src/http/websocket/keepAliveSweep.ts';
 import { KeySpace } from '../../src/kv/keySpace.ts';
 import { serveCalls } from './processes.ts';
 

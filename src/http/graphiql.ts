@@ -1,5 +1,5 @@
 import type { GraphiQLOptions } from 'graphql-yoga';
-import { CSRF_PREVENTION_HEADER } from './hardening.ts';
+import { CSRF_PREVENTION_HEADER } from './plugins/useHardening.ts';
 
 /**
  * GraphiQL at `/graphql` in a browser. It opens on the service's own operations, with

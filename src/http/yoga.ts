@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type FieldNode, GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth.ts';
@@ -7,7 +7,9 @@ import type { AppServices, GraphQLContext } from '../context.ts';
 import { type ClientAddressOf, UNKNOWN_ADDRESS } from './clientAddress.ts';
 import { findAppError, MASKED_ERROR_MESSAGE, maskError } from './errorMasking.ts';
 import { graphiqlOptions } from './graphiql.ts';
-import { logIfRefused, useRefusalLog } from './refusalLog.ts';
+import { useDisabledIntrospection } from './plugins/useDisabledIntrospection.ts';
+import { useRefusalLog } from './plugins/useRefusalLog.ts';
+import { logIfRefused } from './refusalLog.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
 export interface ServerContext {
@@ -60,7 +62,7 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
       },
     },
     plugins: [
-      ...(deps.introspection ? [] : [disableIntrospection()]),
+      ...(deps.introspection ? [] : [useDisabledIntrospection()]),
       useRefusalLog(logger),
       ...(deps.plugins ?? []),
     ],
@@ -78,21 +80,4 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
       return { ...services, principal, transport };
     },
   });
-}
-
-/** Refuses `__schema` and `__type` when introspection is switched off by configuration. */
-function disableIntrospection(): Plugin {
-  return {
-    onValidate({ addValidationRule }) {
-      addValidationRule((context: ValidationContext) => ({
-        Field(node: FieldNode) {
-          if (node.name.value === '__schema' || node.name.value === '__type') {
-            context.reportError(
-              new GraphQLError('Introspection is disabled on this server.', { nodes: [node] }),
-            );
-          }
-        },
-      }));
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
-import { useSharedSubscriptionExecution } from '../../src/http/sharedSubscriptionExecution.ts';
+import { useSharedSubscriptionExecution } from '../../src/http/plugins/useSharedSubscriptionExecution.ts';
 
 describe('shared subscription execution', () => {
   it('executes an event once for all subscribers of the same operation', async () => {

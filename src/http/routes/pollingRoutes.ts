@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Authenticator } from '../auth.ts';
-import type { AppServices } from '../context.ts';
-import { AppError } from '../errors.ts';
-import { domainInput, parseInput, restRunIdInput } from '../validation.ts';
-import type { ClientAddressOf } from './clientAddress.ts';
-import { readJsonBody, sendError, sendJson } from './jsonHttp.ts';
-import { logRefusal } from './refusalLog.ts';
+import type { Authenticator } from '../../auth.ts';
+import type { AppServices } from '../../context.ts';
+import { AppError } from '../../errors.ts';
+import { domainInput, parseInput, restRunIdInput } from '../../validation.ts';
+import type { ClientAddressOf } from '../clientAddress.ts';
+import { readJsonBody, sendError, sendJson } from '../jsonHttp.ts';
+import { logRefusal } from '../refusalLog.ts';
 
 const BODY_LIMIT_BYTES = 16 * 1024;
 

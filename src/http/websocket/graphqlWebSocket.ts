@@ -2,9 +2,12 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import type { Authenticator } from '../auth.ts';
-import type { AppServices } from '../context.ts';
-import type { ClientAddressOf } from './clientAddress.ts';
+import type { Authenticator } from '../../auth.ts';
+import type { AppServices } from '../../context.ts';
+import type { ClientAddressOf } from '../clientAddress.ts';
+import { logIfRefused } from '../refusalLog.ts';
+import type { UnsentDataLimit } from '../unsentDataLimit.ts';
+import type { EngagementYoga } from '../yoga.ts';
 import { runEnvelopedOperation } from './envelopedOperations.ts';
 import {
   GRAPHQL_TRANSPORT_WS,
@@ -12,10 +15,7 @@ import {
   type Subscriber,
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
-import { logIfRefused } from './refusalLog.ts';
 import { RunUpdateFanOut } from './runUpdateFanOut.ts';
-import type { UnsentDataLimit } from './unsentDataLimit.ts';
-import type { EngagementYoga } from './yoga.ts';
 
 export interface WebSocketTransport {
   /** Closes every socket (1001, going away) and stops accepting new ones. */

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import type { Principal } from '../auth.ts';
+import type { Principal } from '../../auth.ts';
 
 /** The subprotocol of GraphQL over WebSocket (graphql-ws's `graphql-transport-ws`). */
 export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';

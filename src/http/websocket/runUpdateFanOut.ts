@@ -12,14 +12,14 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
-import type { AppServices, GraphQLContext } from '../context.ts';
-import { isDeletedNotice, isTerminal, type RunChannelMessage } from '../kv/runRecord.ts';
-import { domainInput, parseInput, runIdInput } from '../validation.ts';
-import { INTERPRETED_EXECUTIONS } from './compiledExecution.ts';
+import type { AppServices, GraphQLContext } from '../../context.ts';
+import { isDeletedNotice, isTerminal, type RunChannelMessage } from '../../kv/runRecord.ts';
+import { domainInput, parseInput, runIdInput } from '../../validation.ts';
+import { maskResultErrors } from '../errorMasking.ts';
+import { INTERPRETED_EXECUTIONS } from '../plugins/useCompiledExecution.ts';
+import type { EngagementYoga } from '../yoga.ts';
 import { streamError } from './envelopedOperations.ts';
-import { maskResultErrors } from './errorMasking.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
-import type { EngagementYoga } from './yoga.ts';
 
 /** A document whose one operation is a plain `engagementUpdated` subscription. */
 interface RunWatchOperation {

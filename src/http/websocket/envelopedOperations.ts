@@ -1,7 +1,7 @@
 import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
+import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
-import type { EngagementYoga } from './yoga.ts';
 
 /**
  * Runs any operation sent over WebSocket through Yoga's envelop, so that its plugins, error

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
-import type { StreamingTransport, UnsentDataLimit } from './unsentDataLimit.ts';
-import type { ServerContext } from './yoga.ts';
+import type { StreamingTransport, UnsentDataLimit } from '../unsentDataLimit.ts';
+import type { ServerContext } from '../yoga.ts';
 
 /**
  * Bounds what a streamed HTTP response (SSE, or multipart) may hold for a client that stops

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { Authenticator } from '../auth.ts';
-import { AppError } from '../errors.ts';
-import type { ServiceMetrics } from '../metrics.ts';
-import { withTimeout } from '../timing.ts';
-import type { ClientAddressOf } from './clientAddress.ts';
-import { sendError, sendJson } from './jsonHttp.ts';
-import { logRefusal } from './refusalLog.ts';
+import type { Authenticator } from '../../auth.ts';
+import { AppError } from '../../errors.ts';
+import type { ServiceMetrics } from '../../metrics.ts';
+import { withTimeout } from '../../timing.ts';
+import type { ClientAddressOf } from '../clientAddress.ts';
+import { sendError, sendJson } from '../jsonHttp.ts';
+import { logRefusal } from '../refusalLog.ts';
 
 export interface OperationalDeps {
   /** Resolves when every dependency answers (Redis, when configured). */
