@@ -12,6 +12,14 @@ const invitee = z.object({
   is_external: z.boolean().nullish(),
 });
 
+const actionItem = z.object({
+  description: z.string().nullish(),
+  completed: z.boolean().nullish(),
+  recording_timestamp: z.string().nullish(),
+  recording_playback_url: z.string().nullish(),
+  assignee: z.object({ name: z.string().nullish(), email: z.string().nullish() }).nullish(),
+});
+
 const transcriptLine = z.object({
   speaker: z
     .object({
@@ -36,7 +44,15 @@ export const fathomMeetingSchema = z.object({
     .array(invitee)
     .nullish()
     .transform((v) => v ?? []),
+  recorded_by: z
+    .object({
+      name: z.string().nullish(),
+      email: z.string().nullish(),
+      email_domain: z.string().nullish(),
+    })
+    .nullish(),
   transcript: z.array(transcriptLine).nullish(),
+  action_items: z.array(actionItem).nullish(),
   default_summary: z
     .object({ template_name: z.string().nullish(), markdown_formatted: z.string().nullish() })
     .nullish(),
