@@ -132,12 +132,13 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
     }
     expect(summary?.goals.length).toBeGreaterThan(0);
 
-    // Fathom was asked for this domain with summaries, page by page, with the key.
+    // Fathom was asked for this domain with summaries and action items, page by page, with the key.
     const lists = fathom.requests.filter((r) => r.path.endsWith('/meetings'));
     expect(lists.length).toBe(2); // 4 meetings, 3 per page
     for (const request of lists) {
       expect(request.query.getAll('calendar_invitees_domains[]')).toEqual(['acme.com']);
       expect(request.query.get('include_summary')).toBe('true');
+      expect(request.query.get('include_action_items')).toBe('true');
       expect(request.apiKey).toBe(FATHOM_KEY);
     }
     expect(openai.requests).toHaveLength(1);

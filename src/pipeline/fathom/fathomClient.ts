@@ -56,6 +56,7 @@ export class FathomClient {
       const query = new URLSearchParams();
       query.append('calendar_invitees_domains[]', filter.inviteeDomain);
       query.set('include_summary', 'true');
+      query.set('include_action_items', 'true');
       query.set('include_transcript', String(filter.includeTranscript));
       if (cursor) query.set('cursor', cursor);
       const page = parseResponse(
