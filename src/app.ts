@@ -14,6 +14,7 @@ import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscrip
 import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
 import { useStreamingResponseLimit } from './http/plugins/useStreamingResponseLimit.ts';
 import { bodyLimitRoute } from './http/routes/bodyLimitRoute.ts';
+import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
 import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
@@ -22,6 +23,7 @@ import { createEngagementYoga } from './http/yoga.ts';
 import type { KeySpace } from './kv/keySpace.ts';
 import { ServiceMetrics } from './metrics.ts';
 import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
+import { externalCompanyDomains } from './pipeline/meetingFacts.ts';
 import type { RunProcessing } from './runProcessing.ts';
 import { EngagementRuns } from './runs/engagementRuns.ts';
 import { buildSchema } from './schema/index.ts';
@@ -108,6 +110,28 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         clientAddressOf,
         logger,
       }),
+      ...(config.fathom.webhookSecret
+        ? [
+            createFathomWebhookRoute({
+              secret: config.fathom.webhookSecret,
+              deliveries: backend.deliveries,
+              clientAddressOf,
+              logger,
+              onMeeting: async (meeting) => {
+                const started = await runs.refreshKnownCompanies(externalCompanyDomains(meeting));
+                logger.info(
+                  {
+                    recordingId: meeting.recording_id,
+                    runs: started.map((run) => ({ domain: run.domain, runId: run.run_id })),
+                  },
+                  started.length > 0
+                    ? 'new meeting: companies refreshed'
+                    : 'new meeting: no followed company in it',
+                );
+              },
+            }),
+          ]
+        : []),
       bodyLimitRoute(yoga.graphqlEndpoint, config.maxBodyBytes, { clientAddressOf, logger }),
       createPollingRoutes(config.restBasePath, { services, auth, clientAddressOf, logger }),
       createLivePageRoute(),

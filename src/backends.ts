@@ -2,6 +2,7 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
+import { type DeliveryLog, MemoryDeliveryLog, RedisDeliveryLog } from './kv/deliveryLog.ts';
 import type { EngagementStore } from './kv/engagementStore.ts';
 import type { KeySpace } from './kv/keySpace.ts';
 import { MemoryEngagementStore } from './kv/memoryEngagementStore.ts';
@@ -34,12 +35,17 @@ export interface Backend {
   fathomRateLimiter: UpstreamRateLimiter;
   /** Which executor may execute a run now: per process in memory, per deployment in Redis. */
   runLeases: RunLeaseStore;
+  /** Webhook deliveries accepted in the last 24 hours, so that a resent one does nothing. */
+  deliveries: DeliveryLog;
   /** The command connection, for components that keep their own keys (Redis mode only). */
   redis?: Redis;
   /** Calls `listener` each time the pub/sub connection is back after a drop. */
   onEventsReconnected(listener: () => void): void;
   close(): Promise<void>;
 }
+
+/** How long an accepted webhook delivery is remembered (Fathom resends within a day). */
+const DELIVERY_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 export function createBackend(config: Config, keys: KeySpace, logger: Logger): Backend {
   const fathomLimits = { limit: config.fathom.rateLimit, windowMs: config.fathom.rateWindowMs };
@@ -53,6 +59,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       startLimiter: new MemoryStartRateLimiter(config.startRateLimitPerMinute),
       fathomRateLimiter: new MemoryRateLimiter(fathomLimits),
       runLeases: new MemoryRunLeaseStore(),
+      deliveries: new MemoryDeliveryLog(DELIVERY_RETENTION_MS),
       onEventsReconnected: () => {},
       close: () => store.close(),
     };
@@ -94,6 +101,11 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
     ),
     fathomRateLimiter: new RedisRateLimiter(redis, keys.scoped('rate-limit:fathom:'), fathomLimits),
     runLeases: new RedisRunLeaseStore(redis, keys, config.runTimeoutMs),
+    deliveries: new RedisDeliveryLog(
+      redis,
+      keys.scoped('webhook-delivery:'),
+      DELIVERY_RETENTION_MS,
+    ),
     redis,
     onEventsReconnected: (listener) => reconnectListeners.push(listener),
     async close() {

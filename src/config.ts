@@ -49,6 +49,17 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.url().default('https://api.fathom.ai/external/v1'),
   ),
+  FATHOM_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(
+        /^whsec_(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/,
+        'must be the whsec_… secret Fathom shows for the webhook (whsec_ and base64)',
+      )
+      .optional(),
+  ),
   FATHOM_RATE_LIMIT: positiveInt(60),
   FATHOM_RATE_WINDOW_MS: positiveInt(60_000),
   MEETINGS_FILE: optionalString,
@@ -122,6 +133,8 @@ export interface Config {
     /** Calls allowed per `rateWindowMs` (FATHOM_RATE_LIMIT per minute by default). */
     rateLimit: number;
     rateWindowMs: number;
+    /** FATHOM_WEBHOOK_SECRET: verifies `POST /webhooks/fathom`; unset, the route is absent. */
+    webhookSecret: string | undefined;
   };
   meetingsFile: string | undefined;
   openai: { apiKey: string | undefined; baseUrl: string | undefined; model: string };
@@ -181,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       baseUrl: e.FATHOM_BASE_URL,
       rateLimit: e.FATHOM_RATE_LIMIT,
       rateWindowMs: e.FATHOM_RATE_WINDOW_MS,
+      webhookSecret: e.FATHOM_WEBHOOK_SECRET,
     },
     meetingsFile: e.MEETINGS_FILE,
     openai: { apiKey: e.OPENAI_API_KEY, baseUrl: e.OPENAI_BASE_URL, model: e.OPENAI_MODEL },

@@ -46,6 +46,18 @@ describe('configuration', () => {
     expect(loadConfig({ TRUST_PROXY: ' 2 ' }).trustedProxies).toBe(2);
   });
 
+  it('takes FATHOM_WEBHOOK_SECRET only in the whsec_ form Fathom shows, never repeating it', () => {
+    expect(loadConfig({}).fathom.webhookSecret).toBeUndefined();
+    expect(
+      loadConfig({ FATHOM_WEBHOOK_SECRET: ' whsec_c2VjcmV0LWtleQ== ' }).fathom.webhookSecret,
+    ).toBe('whsec_c2VjcmV0LWtleQ==');
+    expect(() => loadConfig({ FATHOM_WEBHOOK_SECRET: 'whsec_' })).toThrow(/FATHOM_WEBHOOK_SECRET/);
+    for (const bad of ['c2VjcmV0LWtleQ==', 'whsec_not base64 secret!']) {
+      expect(() => loadConfig({ FATHOM_WEBHOOK_SECRET: bad })).toThrow(/FATHOM_WEBHOOK_SECRET/);
+      expect(() => loadConfig({ FATHOM_WEBHOOK_SECRET: bad })).not.toThrow(bad);
+    }
+  });
+
   it('refuses a non-loopback HOST without auth unless AUTH_DISABLED=true', () => {
     expect(() => loadConfig({ HOST: '0.0.0.0' })).toThrow(/AUTH_TOKENS|AUTH_JWT_SECRET/);
     expect(loadConfig({ HOST: '0.0.0.0', AUTH_DISABLED: 'true' }).host).toBe('0.0.0.0');

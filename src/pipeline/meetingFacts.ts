@@ -1,3 +1,4 @@
+import { InvalidDomainError, normaliseDomain } from '../domain.ts';
 import type { MeetingRefRecord, PersonRecord } from '../kv/runRecord.ts';
 import type { FathomMeeting } from './fathom/fathomMeeting.ts';
 
@@ -51,6 +52,26 @@ export function meetingFacts(domain: string, listed: FathomMeeting[]): MeetingFa
       (a, b) => b.meetings_count - a.meetings_count || a.email.localeCompare(b.email),
     ),
   };
+}
+
+/**
+ * The companies a meeting was held with: the domains of its invitees Fathom marks external,
+ * normalised as a user's input is; an address that is no company domain is left out.
+ */
+export function externalCompanyDomains(meeting: FathomMeeting): string[] {
+  const domains = new Set<string>();
+  for (const invitee of meeting.calendar_invitees) {
+    if (invitee.is_external !== true) continue;
+    const own = inviteeDomain(invitee);
+    if (own === '') continue;
+    try {
+      domains.add(normaliseDomain(own));
+    } catch (error) {
+      if (!(error instanceof InvalidDomainError)) throw error;
+      // e.g. an invitee at a local host name: no company to refresh
+    }
+  }
+  return [...domains];
 }
 
 export function startedAt(meeting: FathomMeeting): string | null {

@@ -53,6 +53,20 @@ export class EngagementRuns {
     return record;
   }
 
+  /**
+   * Starts a new run of each company that has a run stored (one the service's users follow),
+   * e.g. when Fathom reports a new meeting with it; companies never asked about are left
+   * alone. Resolves to the runs started.
+   */
+  async refreshKnownCompanies(domains: readonly string[]): Promise<RunRecord[]> {
+    const started: RunRecord[] = [];
+    for (const domain of new Set(domains)) {
+      const stored = await this.deps.store.list(domain, 1);
+      if (stored.length > 0) started.push(await this.start(domain));
+    }
+    return started;
+  }
+
   get(domain: string, runId: string): Promise<RunRecord | null> {
     return this.deps.store.get(domain, runId);
   }

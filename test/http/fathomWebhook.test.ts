@@ -1,0 +1,146 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { capturingLogger } from '../support/logCapture.ts';
+import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
+import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
+
+const KEY = randomBytes(24);
+const SECRET = `whsec_${KEY.toString('base64')}`;
+
+/** Signs a delivery as Fathom does (Standard Webhooks), independently of the service's code. */
+function signed(body: string, options: { id?: string; at?: number; key?: Buffer } = {}) {
+  const id = options.id ?? `msg_${randomUUID()}`;
+  const timestamp = String(options.at ?? Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', options.key ?? KEY)
+    .update(`${id}.${timestamp}.${body}`)
+    .digest('base64');
+  return {
+    id,
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${randomBytes(32).toString('base64')} v1,${signature}`,
+    },
+  };
+}
+
+const meeting = (recordingId: number, externalDomains: string[]) => ({
+  title: 'Weekly sync',
+  recording_id: recordingId,
+  url: `https://fathom.video/calls/${recordingId}`,
+  created_at: new Date().toISOString(),
+  calendar_invitees: [
+    { name: 'Sam', email: 'sam@ourteam.io', email_domain: 'ourteam.io', is_external: false },
+    ...externalDomains.map((domain) => ({
+      name: `Someone at ${domain}`,
+      email: `someone@${domain}`,
+      email_domain: domain,
+      is_external: true,
+    })),
+  ],
+});
+
+describe.each(BACKENDS)('POST /webhooks/fathom (%s)', (backend) => {
+  let server: TestApp;
+  const logs = capturingLogger('trace');
+
+  beforeAll(async () => {
+    server = await startTestApp(
+      backend,
+      { FATHOM_WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'trace' },
+      { pipeline: new ScriptedPipeline({ stepDelayMs: 1 }), logger: logs.logger },
+    );
+    // acme.com is followed (a run is stored); globex.com never was.
+    await server.app.services.runs.start('acme.com');
+  });
+  afterAll(() => server.close());
+
+  const deliver = (body: string, headers: Record<string, string>) =>
+    fetch(`${server.url}/webhooks/fathom`, { method: 'POST', headers, body });
+  const runsOf = async (domain: string) =>
+    (await server.app.services.runs.list(domain, 100)).length;
+
+  it('answers a valid delivery at once, then starts a run of each followed company in it', async () => {
+    const body = JSON.stringify(meeting(501, ['ACME.com', 'globex.com']));
+    const response = await deliver(body, signed(body).headers);
+    expect(response.status).toBe(202);
+    await vi.waitFor(async () => expect(await runsOf('acme.com')).toBe(2));
+    expect(await runsOf('globex.com')).toBe(0);
+  });
+
+  it('does nothing new for a delivery whose webhook-id was accepted before', async () => {
+    const before = await runsOf('acme.com');
+    const body = JSON.stringify(meeting(502, ['acme.com']));
+    const delivery = signed(body);
+    expect((await deliver(body, delivery.headers)).status).toBe(202);
+    await vi.waitFor(async () => expect(await runsOf('acme.com')).toBe(before + 1));
+    const again = await deliver(body, delivery.headers);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ ok: true, duplicate: true });
+    await expectNoNewRunAfterRefusals(before + 1);
+  });
+
+  it('refuses bad, stale, tampered and shapeless deliveries, and none of them changes anything', async () => {
+    const before = await runsOf('acme.com');
+    const body = JSON.stringify(meeting(503, ['acme.com']));
+    const good = signed(body);
+    const statuses = await Promise.all([
+      deliver(body, { ...good.headers, 'webhook-signature': 'v1,AAAA' }),
+      deliver(body, signed(body, { key: randomBytes(24) }).headers),
+      deliver(body.replace('Weekly', 'Daily'), good.headers),
+      deliver(body, signed(body, { at: Math.floor(Date.now() / 1000) - 6 * 60 }).headers),
+      deliver(body, signed(body, { at: Math.floor(Date.now() / 1000) + 6 * 60 }).headers),
+      deliver(body, { 'content-type': 'application/json' }),
+      deliver('{"recording_id":', signed('{"recording_id":').headers),
+      deliver('{"title":"no id"}', signed('{"title":"no id"}').headers),
+    ]).then((responses) => responses.map((r) => r.status));
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 400, 400, 400]);
+    await expectNoNewRunAfterRefusals(before);
+    // A refused delivery's id was not taken: the genuine delivery with it still counts.
+    expect((await deliver(body, good.headers)).status).toBe(202);
+    await vi.waitFor(async () => expect(await runsOf('acme.com')).toBe(before + 2));
+  });
+
+  it('answers other methods 405', async () => {
+    const response = await fetch(`${server.url}/webhooks/fathom`);
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+  });
+
+  it('never logs the secret or a signature', () => {
+    const text = logs.lines.join('\n');
+    expect(text).toContain('Fathom webhook accepted');
+    expect(text).not.toContain(KEY.toString('base64'));
+    expect(text).not.toContain('v1,');
+  });
+
+  /**
+   * A refused or repeated delivery acts (if at all) right after its answer: a genuine
+   * delivery sent afterwards and seen to completion shows that only it started a run.
+   */
+  async function expectNoNewRunAfterRefusals(before: number) {
+    const body = JSON.stringify(meeting(600 + before, ['acme.com']));
+    expect((await deliver(body, signed(body).headers)).status).toBe(202);
+    await vi.waitFor(async () => expect(await runsOf('acme.com')).toBe(before + 1));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await runsOf('acme.com')).toBe(before + 1);
+  }
+});
+
+describe('without FATHOM_WEBHOOK_SECRET', () => {
+  it('has no webhook route', async () => {
+    const server = await startTestApp('memory');
+    try {
+      const body = JSON.stringify(meeting(700, ['acme.com']));
+      const response = await fetch(`${server.url}/webhooks/fathom`, {
+        method: 'POST',
+        headers: signed(body).headers,
+        body,
+      });
+      expect(response.status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+});
