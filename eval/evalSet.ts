@@ -150,3 +150,30 @@ function lineText(
   if (source === 'transcript') return meeting.transcript?.[line]?.text;
   return meeting.default_summary?.markdown_formatted?.split('\n')[line];
 }
+
+export interface SetCounts {
+  companies: number;
+  groups: Record<InsightKind, number>;
+  transcriptLabels: Record<InsightKind, number>;
+  summaryLabels: Record<InsightKind, number>;
+  noCueLabels: number;
+  traps: Record<TrapKind, number>;
+}
+
+/** What the set holds, for the report and the README. */
+export function countSet(set: EvalSet): SetCounts {
+  const byKind = (items: Array<{ kind: InsightKind }>) => ({
+    goal: items.filter((item) => item.kind === 'goal').length,
+    challenge: items.filter((item) => item.kind === 'challenge').length,
+  });
+  return {
+    companies: set.companies.length,
+    groups: byKind([...set.groups.values()]),
+    transcriptLabels: byKind(set.labels.filter((label) => label.source === 'transcript')),
+    summaryLabels: byKind(set.labels.filter((label) => label.source === 'summary')),
+    noCueLabels: set.labels.filter((label) => label.no_cue).length,
+    traps: Object.fromEntries(
+      TRAP_KINDS.map((trap) => [trap, set.traps.filter((t) => t.trap === trap).length]),
+    ) as Record<TrapKind, number>,
+  };
+}
