@@ -47,6 +47,7 @@ export const labelsFileSchema = z.object({
 export type LabelsFile = z.output<typeof labelsFileSchema>;
 export type Label = LabelsFile['labels'][number];
 export type Group = LabelsFile['groups'][number];
+export type Trap = LabelsFile['traps'][number];
 
 /** A line some label or trap points at, with its text folded for matching. */
 export interface MarkedLine {
@@ -62,7 +63,7 @@ export interface EvalSet {
   companies: LabelsFile['companies'];
   groups: Map<string, Group>;
   labels: Label[];
-  traps: LabelsFile['traps'];
+  traps: Trap[];
   /** Per meeting id, the lines of that meeting that a label or a trap points at. */
   markedLines: Map<string, MarkedLine[]>;
 }
@@ -86,7 +87,7 @@ export function buildEvalSet(file: LabelsFile, meetings: FathomMeeting[]): EvalS
   }
 
   const marked = new Map<string, MarkedLine>();
-  const markedLine = (at: z.output<z.ZodObject<typeof anchor>>, what: string) => {
+  const markedLine = (at: Trap | Label, what: string) => {
     const key = `${at.meeting_id}/${at.source}/${at.line}`;
     const known = marked.get(key);
     if (known) return known;
