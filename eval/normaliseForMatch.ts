@@ -1,14 +1,8 @@
-/**
- * The contract's rule for comparing a quote with a meeting's text: lower-case, typographic
- * quotes and dashes folded to plain ones, whitespace and punctuation collapsed. Every run of
- * characters that are not letters or digits becomes one space, which folds the typographic
- * quotes and dashes too; so "99.8%" and "99 8" compare equal.
- */
+import { normalizeQuoteText } from '../src/pipeline/evidence/quoteText.ts';
+
+/** The contract's rule for comparing a quote with a meeting's text, as the service applies it. */
 export function normaliseForMatch(text: string): string {
-  return text
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
+  return normalizeQuoteText(text).text;
 }
 
 /** Whether a quote is said in a line, after normalising both: whole words only. */

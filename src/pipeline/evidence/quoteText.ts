@@ -10,30 +10,12 @@ export interface NormalizedText {
   readonly origin: readonly number[];
 }
 
-const FOLDED: Readonly<Record<string, string>> = {
-  '\u2018': "'",
-  '\u2019': "'",
-  '\u201A': "'",
-  '\u201B': "'",
-  '\u2032': "'",
-  '\u201C': '"',
-  '\u201D': '"',
-  '\u201E': '"',
-  '\u201F': '"',
-  '\u2033': '"',
-  '\u00AB': '"',
-  '\u00BB': '"',
-  '\u2010': '-',
-  '\u2011': '-',
-  '\u2012': '-',
-  '\u2013': '-',
-  '\u2014': '-',
-  '\u2015': '-',
-  '\u2212': '-',
-};
-
-/** Whitespace, punctuation and symbols: what separates words, collapsed to one space. */
-const SEPARATOR = /[\s\p{P}\p{S}]/u;
+/**
+ * What separates words: anything but a letter, a digit or a combining mark. Plain and
+ * typographic quotes and dashes are all separators, so folding one into the other is
+ * implied; "99.8%" reads as "99 8".
+ */
+const SEPARATOR = /[^\p{L}\p{N}\p{M}]/u;
 
 export function normalizeQuoteText(original: string): NormalizedText {
   let text = '';
@@ -41,8 +23,7 @@ export function normalizeQuoteText(original: string): NormalizedText {
   let pendingSpace = false;
   let index = 0;
   for (const char of original) {
-    const folded = FOLDED[char] ?? char;
-    if (SEPARATOR.test(folded)) {
+    if (SEPARATOR.test(char)) {
       pendingSpace = text.length > 0;
     } else {
       if (pendingSpace) {
@@ -50,7 +31,7 @@ export function normalizeQuoteText(original: string): NormalizedText {
         origin.push(index);
         pendingSpace = false;
       }
-      for (const lower of folded.toLowerCase()) {
+      for (const lower of char.toLowerCase()) {
         text += lower;
         origin.push(index);
       }
