@@ -14,8 +14,9 @@ import { type BackendKind, startTestApp, type TestApp } from '../support/testApp
  *   functions; `roots`; `context` (a value, a function, or one from onSubscribe): parsing,
  *   validation, execution and context are Yoga's envelop, the same as over HTTP.
  * - jsonMessageReplacer / jsonMessageReviver: messages are plain JSON.
- * - onConnect returning false, true, nothing or an ack payload, and connectionParams in its
- *   context: connection_init is checked by the authenticator alone (ack and 4403 below).
+ * - onConnect returning false, true, nothing or an ack payload, connectionParams in its
+ *   context, the upgrade request and socket in the context's `extra`: connection_init is
+ *   checked by the authenticator alone (ack and 4403 below).
  * - onSubscribe returning execution args or errors (also its persisted-queries example),
  *   onNext, onError, onOperation, onComplete, onDisconnect and onClose, and the socket's
  *   onPing / onPong replacing the automatic pong.
@@ -23,7 +24,8 @@ import { type BackendKind, startTestApp, type TestApp } from '../support/testApp
  *   that reason, a schema left undefined, an empty array from onSubscribe: there are no
  *   callbacks to throw.
  * - "not closed by the init timeout while onConnect is still resolving": the timer stops when
- *   connection_init arrives (tested below as "no 4408 once connection_init arrived").
+ *   connection_init arrives (tested below: "does not close with 4408 once connection_init has
+ *   arrived").
  * - "acknowledged even if the ack send did not resolve", "subscription reservations cleaned
  *   up on abrupt errors without a close", "no error message once the socket closed before
  *   onSubscribe resolved": races inside graphql-ws's asynchronous hooks, with no equivalent
@@ -32,6 +34,8 @@ import { type BackendKind, startTestApp, type TestApp } from '../support/testApp
  * - handleProtocols given a Set, an array, a string or junk: `ws` hands the server the offered
  *   subprotocols as a Set; the negotiation is tested below through the upgrade itself.
  * - keep-alive turned off by a zero interval: WS_KEEPALIVE_MS must be positive.
+ * - 4500 on an 'error' event emitted on the ws server or a socket: graphql-ws's tests emit
+ *   them by hand; a client cannot cause one here (ws closes bad frames itself, 1002/1009).
  *
  * Tested elsewhere, once: keep-alive pings and ending a socket that does not answer them
  * (hardening.test.ts), 1001 "Going away" on shutdown (lifecycle.test.ts), the connection
