@@ -330,6 +330,35 @@ describe('subscribe', () => {
     ]);
   });
 
+  it('accepts null variables, operationName and extensions', async () => {
+    await startServer();
+    const client = await connected();
+    const payload = {
+      query: '{ __typename }',
+      variables: null,
+      operationName: null,
+      extensions: null,
+    };
+    client.send({ id: 'q', type: 'subscribe', payload });
+    expect(await client.take(2)).toEqual([
+      { id: 'q', type: 'next', payload: { data: { __typename: 'Query' } } },
+      { id: 'q', type: 'complete' },
+    ]);
+  });
+
+  it('accepts messages with fields the protocol does not name', async () => {
+    await startServer();
+    const client = connect();
+    await client.opened;
+    client.send({ type: 'connection_init', payload: {}, extra: 1 });
+    expect(await client.next()).toEqual({ type: 'connection_ack' });
+    client.send({ id: 'q', type: 'subscribe', payload: { query: '{ __typename }' }, extra: 1 });
+    expect(await client.take(2)).toEqual([
+      { id: 'q', type: 'next', payload: { data: { __typename: 'Query' } } },
+      { id: 'q', type: 'complete' },
+    ]);
+  });
+
   it('runs a mutation: one next with its result, then complete', async () => {
     await startServer();
     const client = await connected();
