@@ -96,6 +96,7 @@ const environmentSchema = z.object({
   WS_MAX_CONNECTIONS: positiveInt(15_000),
   WS_MAX_CONNECTIONS_PER_CLIENT: positiveInt(2_000),
   WS_KEEPALIVE_MS: positiveInt(12_000),
+  WS_INIT_TIMEOUT_MS: positiveInt(3_000),
   TRUST_PROXY: z.preprocess(
     emptyAsUndefined,
     z
@@ -150,7 +151,13 @@ export interface Config {
   maxBodyBytes: number;
   /** Deepest selection a query may have (introspection excepted). */
   graphqlMaxDepth: number;
-  webSocket: { maxConnections: number; maxConnectionsPerClient: number; keepAliveMs: number };
+  webSocket: {
+    maxConnections: number;
+    maxConnectionsPerClient: number;
+    keepAliveMs: number;
+    /** How long a new socket may stay open without `connection_init` (closed with 4408). */
+    initTimeoutMs: number;
+  };
   /**
    * Reverse proxies in front of the service that append to X-Forwarded-For (TRUST_PROXY);
    * 0: the client address is the socket's.
@@ -213,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxConnections: e.WS_MAX_CONNECTIONS,
       maxConnectionsPerClient: e.WS_MAX_CONNECTIONS_PER_CLIENT,
       keepAliveMs: e.WS_KEEPALIVE_MS,
+      initTimeoutMs: e.WS_INIT_TIMEOUT_MS,
     },
     trustedProxies: e.TRUST_PROXY,
     maxUnsentBytes: e.MAX_UNSENT_BYTES,

@@ -1,4 +1,9 @@
-import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLFormattedError,
+  getOperationAST,
+} from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
@@ -22,13 +27,13 @@ export async function runEnvelopedOperation(
     document = parse(payload.query);
     const errors = validate(schema, document);
     if (errors.length > 0) {
-      subscriber.fail(JSON.stringify(errors));
+      subscriber.fail(errorsJson(errors));
       return;
     }
   } catch (error) {
     // Syntax errors and limits that throw (graphql-armor) go back to the client.
     if (!(error instanceof GraphQLError)) throw error;
-    subscriber.fail(JSON.stringify([error]));
+    subscriber.fail(errorsJson([error]));
     return;
   }
   const operation = getOperationAST(document, payload.operationName);
@@ -64,6 +69,21 @@ export async function runEnvelopedOperation(
     return;
   }
   subscriber.complete();
+}
+
+/**
+ * The JSON of an `error` message's payload. Yoga marks some errors with an `http` extension
+ * (the status it would answer over HTTP) and drops it when it writes an HTTP response; it
+ * means nothing to a WebSocket client either, so it is dropped here too.
+ */
+function errorsJson(errors: readonly GraphQLError[]): string {
+  return JSON.stringify(
+    errors.map((error): GraphQLFormattedError => {
+      const { extensions, ...formatted } = error.toJSON();
+      const { http: _http, ...kept } = extensions ?? {};
+      return Object.keys(kept).length > 0 ? { ...formatted, extensions: kept } : formatted;
+    }),
+  );
 }
 
 /** A failed event stream (the server shutting down, a lost store) as the client sees it. */

@@ -40,10 +40,9 @@ export interface WebSocketOptions {
   maxPayloadBytes: number;
   maxConnections: number;
   maxConnectionsPerClient: number;
+  /** How long a socket may stay open without `connection_init` (4408 after it). */
+  initTimeoutMs: number;
 }
-
-/** How long a socket may stay open without `connection_init`, as graphql-ws servers allow. */
-const CONNECTION_INIT_TIMEOUT_MS = 3_000;
 
 /**
  * GraphQL over WebSocket (`graphql-transport-ws`, what graphql-ws clients speak) on the HTTP
@@ -115,7 +114,7 @@ export function attachGraphQLWebSocket(
           .catch(logIfRefused(logger, clientAddress, 'websocket'));
       },
       operations: fanOut,
-      initTimeoutMs: CONNECTION_INIT_TIMEOUT_MS,
+      initTimeoutMs: options.initTimeoutMs,
       tooFarBehind: (unsentBytes) =>
         deps.unsentLimit.tooFarBehind('websocket', clientAddress, unsentBytes),
       onInternalError: (error) =>
