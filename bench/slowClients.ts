@@ -11,7 +11,7 @@
  * as the baseline, with a bound no client reaches, which is what the service held before
  * the bound existed.
  */
-import type { RunRecord, SummaryRecord } from '../src/kv/runRecord.ts';
+import type { RunRecord, SummaryRecord } from '../src/model/runRecord.ts';
 import { ENGAGEMENT_UPDATED, subscribe } from '../test/support/graphqlClients.ts';
 import {
   type PausedClient,

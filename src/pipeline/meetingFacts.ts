@@ -1,4 +1,4 @@
-import type { MeetingRefRecord, PersonRecord } from '../kv/runRecord.ts';
+import type { MeetingRefRecord, PersonRecord } from '../model/runRecord.ts';
 import type { FathomMeeting } from './fathom/fathomMeeting.ts';
 
 /**

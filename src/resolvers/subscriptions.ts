@@ -1,5 +1,5 @@
 import { notFound } from '../errors.ts';
-import { isDeletedNotice, type RunChannelMessage } from '../kv/runRecord.ts';
+import { isDeletedNotice, type RunChannelMessage } from '../model/runRecord.ts';
 import { builder } from '../schema/builder.ts';
 import { EngagementRun } from '../schema/engagementRun.ts';
 import { domainInput, parseInput, runIdInput } from '../validation.ts';

@@ -5,7 +5,7 @@ import type {
   ProgressRecord,
   RunRecord,
   SummaryRecord,
-} from '../kv/runRecord.ts';
+} from '../model/runRecord.ts';
 import { builder } from './builder.ts';
 import { DateTime } from './dateTime.ts';
 

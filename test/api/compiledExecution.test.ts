@@ -1,8 +1,8 @@
 import { type ExecutionResult, execute, parse } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunChannelMessage } from '../../src/kv/runRecord.ts';
-import { advance, complete, fail, newRun } from '../../src/runs/runTransitions.ts';
+import type { RunChannelMessage } from '../../src/model/runRecord.ts';
+import { advance, complete, fail, newRun } from '../../src/model/runTransitions.ts';
 import { buildSchema } from '../../src/schema/index.ts';
 import { ENGAGEMENT_UPDATED, graphqlRequest, RUN_FIELDS } from '../support/graphqlClients.ts';
 import { sampleSummary } from '../support/scriptedPipeline.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunRecord, SummaryRecord } from '../../src/kv/runRecord.ts';
-import { newRun } from '../../src/runs/runTransitions.ts';
+import type { RunRecord, SummaryRecord } from '../../src/model/runRecord.ts';
+import { newRun } from '../../src/model/runTransitions.ts';
 import {
   ENGAGEMENT_UPDATED,
   type Subscription,

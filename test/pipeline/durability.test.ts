@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
 import { startFakeFathom } from '../fakes/fakeFathom.ts';
 import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
 import { buildMeetings } from '../fakes/fathomFixtures.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
 import { type FakeFathom, type FathomMeeting, startFakeFathom } from '../fakes/fakeFathom.ts';
 import { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
 import { buildMeetings, internalMeeting } from '../fakes/fathomFixtures.ts';

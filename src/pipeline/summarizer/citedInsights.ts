@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InsightRecord } from '../../kv/runRecord.ts';
+import type { InsightRecord } from '../../model/runRecord.ts';
 import type { Insights } from './summarizer.ts';
 
 export const MAX_INSIGHTS = 10;
