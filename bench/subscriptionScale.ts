@@ -14,6 +14,7 @@
  *   tree before them; per subscription, the floor server (no GraphQL) holding as many.
  */
 import { spawn } from 'node:child_process';
+import { rssMb } from '../support/processStats.ts';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
@@ -23,7 +24,6 @@ import {
   startNpmService,
   type TreePart,
 } from './harness/npmStart.ts';
-import { rssMb } from './harness/proc.ts';
 import { type ChildHandle, minimalEnv, spawnChild } from './harness/processes.ts';
 import { BenchWriter, startRedis } from './harness/redis.ts';
 import { freshPrefix, startFloorServer } from './harness/service.ts';

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunChannelMessage } from '../../src/model/runRecord.ts';
 import { advance, complete, fail, newRun } from '../../src/model/runTransitions.ts';
 import { buildSchema } from '../../src/schema/index.ts';
-import { ENGAGEMENT_UPDATED, graphqlRequest, RUN_FIELDS } from '../support/graphqlClients.ts';
-import { sampleSummary } from '../support/scriptedPipeline.ts';
+import { ENGAGEMENT_UPDATED, graphqlRequest, RUN_FIELDS } from '../../support/graphqlClients.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 /**

@@ -8,9 +8,9 @@ import {
   subscribe,
   TRANSPORTS,
   type Transport,
-} from '../support/graphqlClients.ts';
+} from '../../support/graphqlClients.ts';
+import { pausedSseClient, pausedWebSocketClient } from '../../support/pausedClients.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { pausedSseClient, pausedWebSocketClient } from '../support/pausedClients.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 interface RunEvent {

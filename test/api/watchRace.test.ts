@@ -4,7 +4,7 @@ import { isTerminal, type RunChannelMessage, type RunRecord } from '../../src/mo
 import { advance, complete, newRun } from '../../src/model/runTransitions.ts';
 import { EngagementRuns } from '../../src/runs/engagementRuns.ts';
 import type { RunQueue } from '../../src/runs/runQueue.ts';
-import { sampleSummary } from '../support/scriptedPipeline.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ENGAGEMENT_UPDATED, START } from '../support/graphqlClients.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
+import { ENGAGEMENT_UPDATED, START } from '../../support/graphqlClients.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 /**

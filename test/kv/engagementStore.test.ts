@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { RunChannelMessage, RunRecord } from '../../src/model/runRecord.ts';
 import { advance, complete, fail, newRun } from '../../src/model/runTransitions.ts';
-import { sampleSummary } from '../support/scriptedPipeline.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 

@@ -4,8 +4,8 @@ import { complete, newRun } from '../../src/model/runTransitions.ts';
 import { updateRun } from '../../src/model/updateRun.ts';
 import { RunExecutor } from '../../src/pipeline/runExecutor.ts';
 import { type RunLease, RunLeaseLostError, RunLeases } from '../../src/pipeline/runLease.ts';
+import { emptySummary, ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { emptySummary, ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { BACKENDS } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 

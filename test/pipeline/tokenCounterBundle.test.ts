@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NODE_BUNDLE_OPTIONS } from '../../scripts/nodeBundleOptions.ts';
 import { copyRedisScripts } from '../../scripts/redisScripts.ts';
 import { llmAnswerSchema } from '../../src/pipeline/summarizer/llmAnswer.ts';
-import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
+import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
 import { ReferenceTokenCounter } from '../support/referenceTokenCounter.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ENGAGEMENT_UPDATED, RUN_FIELDS } from '../../../test/support/graphqlClients.ts';
+import { ENGAGEMENT_UPDATED, RUN_FIELDS } from '../../../support/graphqlClients.ts';
 
 /** The operations the benchmarks send: every field a live UI renders. */
 export const WATCH_QUERY = ENGAGEMENT_UPDATED;
