@@ -20,16 +20,13 @@ export interface RunListArgs {
 /** The polling contract: `[]` when there is no such run, else a one-element list. */
 export async function engagementStatus(
   args: RunArgs,
-  { runs }: GraphQLContext,
+  context: GraphQLContext,
 ): Promise<RunRecord[]> {
-  const run = await engagement(args, { runs });
+  const run = await engagement(args, context);
   return run ? [run] : [];
 }
 
-export function engagement(
-  args: RunArgs,
-  { runs }: Pick<GraphQLContext, 'runs'>,
-): Promise<RunRecord | null> {
+export function engagement(args: RunArgs, { runs }: GraphQLContext): Promise<RunRecord | null> {
   return runs.get(parseInput(domainInput, args.domain), parseInput(runIdInput, args.runId));
 }
 
