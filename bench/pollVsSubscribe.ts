@@ -17,10 +17,11 @@
  * validation, no auth), so that the service's cost can be read as a multiple of what the
  * transport, Redis and the kernel cost anyway.
  */
+
+import { cpuSeconds, cpuTimes } from '../support/processStats.ts';
 import type { WatchMode, WatchResult } from './harness/clients/watch.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
-import { cpuSeconds, cpuTimes } from './harness/proc.ts';
 import { startRedis } from './harness/redis.ts';
 import { freshPrefix, startFloorServer, startRunWorker, startService } from './harness/service.ts';
 import { nowMs, type Summary, sleep, summarize } from './harness/stats.ts';

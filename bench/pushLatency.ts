@@ -17,8 +17,8 @@
  * take turns, so that a slow moment of this shared machine hits all three alike.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunRecord } from '../src/kv/runRecord.ts';
-import { advance, newRun } from '../src/runs/runTransitions.ts';
+import type { RunRecord } from '../src/model/runRecord.ts';
+import { advance, newRun } from '../src/model/runTransitions.ts';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';

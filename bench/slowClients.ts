@@ -1,6 +1,6 @@
 /**
  * 6. Slow clients: what the service holds for clients that stop reading. One WebSocket and
- * one SSE client (test/support/pausedClients.ts) subscribe to a run and stop reading after
+ * one SSE client (support/pausedClients.ts) subscribe to a run and stop reading after
  * its first state, beside a graphql-ws client that reads everything; then 1,000 states of
  * ~100 KB each are written to the run (300 with --quick), each read by the reader before the
  * next. Reports the growth of the service's JS heap (with Buffers) and RSS (after a full GC) and how many of the
@@ -11,13 +11,13 @@
  * as the baseline, with a bound no client reaches, which is what the service held before
  * the bound existed.
  */
-import type { RunRecord, SummaryRecord } from '../src/kv/runRecord.ts';
-import { ENGAGEMENT_UPDATED, subscribe } from '../test/support/graphqlClients.ts';
+import type { RunRecord, SummaryRecord } from '../src/model/runRecord.ts';
+import { ENGAGEMENT_UPDATED, subscribe } from '../support/graphqlClients.ts';
 import {
   type PausedClient,
   pausedSseClient,
   pausedWebSocketClient,
-} from '../test/support/pausedClients.ts';
+} from '../support/pausedClients.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure } from './harness/figures.ts';
 import { BenchWriter, startRedis } from './harness/redis.ts';

@@ -14,6 +14,8 @@
  *   tree before them; per subscription, the floor server (no GraphQL) holding as many.
  */
 import { spawn } from 'node:child_process';
+import { rssMb } from '../support/processStats.ts';
+import { START_MUTATION, STATUS_QUERY } from './harness/clients/graphql.ts';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
@@ -23,7 +25,6 @@ import {
   startNpmService,
   type TreePart,
 } from './harness/npmStart.ts';
-import { rssMb } from './harness/proc.ts';
 import { type ChildHandle, minimalEnv, spawnChild } from './harness/processes.ts';
 import { BenchWriter, startRedis } from './harness/redis.ts';
 import { freshPrefix, startFloorServer } from './harness/service.ts';
@@ -34,15 +35,6 @@ const CLIENT_PROCESSES = 4;
 const AFTER_RUN_TARGET_MB = 130;
 const SUBSCRIPTIONS_TARGET_MB = 200;
 const TOKEN = 'bench-static-token';
-
-const STATUS_QUERY = `query Status($domain: String!, $runId: ID!) {
-  engagementStatus(domain: $domain, runId: $runId) {
-    status error summary { meetingsCount goals { text } challenges { text } }
-  }
-}`;
-const START_MUTATION = `mutation Start($domain: String!) {
-  startEngagementSummary(domain: $domain) { runId }
-}`;
 
 interface Upstreams {
   fathomBaseUrl: string;

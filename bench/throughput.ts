@@ -9,11 +9,12 @@
  * (A B C, then C B A, ...), ~10 s each in all, and each rate is its total requests over its
  * total measured time: whatever slows the machine down slows all of them alike.
  */
+
+import { cpuSeconds } from '../support/processStats.ts';
 import { STATUS_QUERY } from './harness/clients/graphql.ts';
 import type { LoadResult } from './harness/clients/load.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
-import { cpuSeconds } from './harness/proc.ts';
 import { type ChildHandle, minimalEnv, spawnChild } from './harness/processes.ts';
 import { BenchWriter, startRedis } from './harness/redis.ts';
 import { type ServiceHandle, startService } from './harness/service.ts';

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { NODE_BUNDLE_OPTIONS } from '../scripts/nodeBundleOptions.ts';
-import { buildMeetings } from '../test/fakes/fathomFixtures.ts';
+import { buildMeetings } from '../support/fakes/fathomFixtures.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure } from './harness/figures.ts';
 

@@ -1,8 +1,10 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { StreamingTransport } from './http/unsentDataLimit.ts';
 import type { UpstreamCall } from './pipeline/upstreamCall.ts';
 
 export type SubscriptionTransport = 'websocket' | 'sse' | 'http';
+
+/** The transports that stream to a client and so can fall behind it. */
+export type StreamingTransport = 'websocket' | 'sse' | 'multipart';
 
 /**
  * The service's Prometheus metrics, on a registry of its own (no global state, so tests

@@ -7,7 +7,7 @@ import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
 import { InProcessRunQueue } from './pipeline/inProcessRunQueue.ts';
 import { RunExecutor } from './pipeline/runExecutor.ts';
 import { RunLeases } from './pipeline/runLease.ts';
-import type { RunQueue } from './pipeline/runQueue.ts';
+import type { RunQueue } from './runs/runQueue.ts';
 
 export interface RunProcessing {
   queue: RunQueue;

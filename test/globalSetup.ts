@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type RedisServerHandle, startRedisServer } from './support/redisServer.ts';
+import { type RedisServerHandle, startRedisServer } from '../support/redisServer.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,11 +1,11 @@
 /**
- * Child entry: the loopback fakes of Fathom and OpenAI (test/fakes), in a process of their
+ * Child entry: the loopback fakes of Fathom and OpenAI (support/fakes), in a process of their
  * own so that the service's memory and CPU are measured without them. Fathom holds a
  * company's recorded meetings (and other companies' and internal ones around them).
  */
-import { startFakeFathom } from '../../test/fakes/fakeFathom.ts';
-import { startFakeOpenAI } from '../../test/fakes/fakeOpenAI.ts';
-import { buildMeetings, internalMeeting } from '../../test/fakes/fathomFixtures.ts';
+import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings, internalMeeting } from '../../support/fakes/fathomFixtures.ts';
 import { serveCalls } from './processes.ts';
 
 const BENCH_COMPANY = 'northwind-bench.com';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { processTree, rssMb } from './proc.ts';
+import { processTree, rssMb } from '../../support/processStats.ts';
 import { logOutput, minimalEnv } from './processes.ts';
 import { sleep } from './stats.ts';
 

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { KeySpace } from '../../src/kv/keySpace.ts';
 import { RedisEngagementStore } from '../../src/kv/redisEngagementStore.ts';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
-import { advance, complete, newRun } from '../../src/runs/runTransitions.ts';
-import { type RedisServerHandle, startRedisServer } from '../../test/support/redisServer.ts';
-import { sampleSummary } from '../../test/support/scriptedPipeline.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
+import { advance, complete, newRun } from '../../src/model/runTransitions.ts';
+import { type RedisServerHandle, startRedisServer } from '../../support/redisServer.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { nowMs } from './stats.ts';
 
 const live = new Set<RedisServerHandle>();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cpuSeconds, rssMb } from './proc.ts';
+import { cpuSeconds, rssMb } from '../../support/processStats.ts';
 import { type ChildHandle, minimalEnv, spawnChild } from './processes.ts';
 
 /** The service under test, in a child process of its own. */

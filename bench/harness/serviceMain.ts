@@ -1,11 +1,12 @@
 /**
  * Child entry: the engagement-summary service exactly as `npm start` builds it, configured
  * from the environment the harness gives it. With BENCH_RUN_MS set, runs are executed by the
- * scripted pipeline (test/support), which walks each run through its stages in that time.
+ * scripted pipeline (support/scriptedPipeline.ts), which walks each run through its stages in
+ * that time.
  */
 import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { ScriptedPipeline } from '../../test/support/scriptedPipeline.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { serveCalls } from './processes.ts';
 
 const runMs = Number(process.env.BENCH_RUN_MS ?? '0');

@@ -5,7 +5,7 @@
  */
 import { loadConfig } from '../../src/config.ts';
 import { createWorker } from '../../src/createWorker.ts';
-import { ScriptedPipeline } from '../../test/support/scriptedPipeline.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { serveCalls } from './processes.ts';
 
 const config = loadConfig(process.env);

@@ -1,7 +1,5 @@
 import type { Logger } from 'pino';
-
-/** The transports that stream to a client and so can fall behind it. */
-export type StreamingTransport = 'websocket' | 'sse' | 'multipart';
+import type { StreamingTransport } from '../metrics.ts';
 
 export interface UnsentDataLimitDeps {
   logger: Logger;

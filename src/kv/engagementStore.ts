@@ -1,23 +1,11 @@
-import type { RunRecord, RunRef } from './runRecord.ts';
-
-/** Why a conditional write was not applied. */
-export type WriteRefusal =
-  /** The stored version is not `record.version - 1`: someone wrote in between. */
-  | 'stale'
-  /** The stored run is COMPLETE or ERROR; it never changes again. */
-  | 'terminal'
-  /** An update for a run that is not stored (deleted or expired). */
-  | 'missing'
-  /** A version-1 write for a run that already exists. */
-  | 'exists';
-
-export type WriteResult = { ok: true } | { ok: false; reason: WriteRefusal };
+import type { RunRecord, RunRef } from '../model/runRecord.ts';
+import type { VersionedRunStore, WriteResult } from '../model/versionedRunStore.ts';
 
 /**
  * The versioned run store. Both backends (Redis, embedded memory) implement exactly these
  * semantics, and the same test suite runs against both.
  */
-export interface EngagementStore {
+export interface EngagementStore extends VersionedRunStore {
   /**
    * Atomically: check that the stored run is at `record.version - 1` (absent for version 1)
    * and not terminal; store `record` with the TTL; index it under its domain and, while it is

@@ -1,7 +1,13 @@
+import {
+  isTerminal,
+  type RunDeletedNotice,
+  type RunRecord,
+  type RunRef,
+} from '../model/runRecord.ts';
+import type { WriteResult } from '../model/versionedRunStore.ts';
 import type { InProcessEventBus } from '../pubsub/inProcessEventBus.ts';
-import type { EngagementStore, WriteResult } from './engagementStore.ts';
+import type { EngagementStore } from './engagementStore.ts';
 import type { KeySpace } from './keySpace.ts';
-import { isTerminal, type RunDeletedNotice, type RunRecord, type RunRef } from './runRecord.ts';
 
 interface StoredRun {
   json: string;

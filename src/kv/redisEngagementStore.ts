@@ -1,8 +1,14 @@
 import type { Redis } from 'ioredis';
-import type { EngagementStore, WriteRefusal, WriteResult } from './engagementStore.ts';
+import {
+  isTerminal,
+  type RunDeletedNotice,
+  type RunRecord,
+  type RunRef,
+} from '../model/runRecord.ts';
+import type { WriteRefusal, WriteResult } from '../model/versionedRunStore.ts';
+import type { EngagementStore } from './engagementStore.ts';
 import type { KeySpace } from './keySpace.ts';
 import { RedisScript } from './redisScript.ts';
-import { isTerminal, type RunDeletedNotice, type RunRecord, type RunRef } from './runRecord.ts';
 
 const writeRunScript = new RedisScript(new URL('./lua/writeRun.lua', import.meta.url), 3);
 const deleteRunScript = new RedisScript(new URL('./lua/deleteRun.lua', import.meta.url), 3);

@@ -1,7 +1,7 @@
 import { type Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import type { RunJob, RunQueue } from '../runs/runQueue.ts';
 import { withTimeout } from '../timing.ts';
-import type { RunJob, RunQueue } from './runQueue.ts';
 
 export interface BullMqRunQueueOptions {
   redisUrl: string;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
-import { fail } from '../runs/runTransitions.ts';
-import { updateRun } from '../runs/updateRun.ts';
+import { fail } from '../model/runTransitions.ts';
+import { updateRun } from '../model/updateRun.ts';
 
 export interface DeadlineSweeperOptions {
   store: EngagementStore;

@@ -1,5 +1,5 @@
-import type { SummaryRecord } from '../kv/runRecord.ts';
-import type { ProgressUpdate } from '../runs/runTransitions.ts';
+import type { SummaryRecord } from '../model/runRecord.ts';
+import type { ProgressUpdate } from '../model/runTransitions.ts';
 
 export interface PipelineRun {
   domain: string;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import type { RunJob, RunQueue } from '../runs/runQueue.ts';
 import { withTimeout } from '../timing.ts';
-import type { RunJob, RunQueue } from './runQueue.ts';
 
 /**
  * The embedded queue: runs jobs in this process, at most `concurrency` at a time, the rest

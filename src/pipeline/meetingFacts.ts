@@ -1,5 +1,5 @@
 import { InvalidDomainError, normaliseDomain } from '../domain.ts';
-import type { MeetingRefRecord, PersonRecord } from '../kv/runRecord.ts';
+import type { MeetingRefRecord, PersonRecord } from '../model/runRecord.ts';
 import type { FathomMeeting } from './fathom/fathomMeeting.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { SummaryRecord } from '../kv/runRecord.ts';
+import type { SummaryRecord } from '../model/runRecord.ts';
 import { sleep } from '../timing.ts';
 import { type EngagementPipeline, PipelineError, type PipelineRun } from './engagementPipeline.ts';
 import { meetingFacts } from './meetingFacts.ts';

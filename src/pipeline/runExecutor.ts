@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
-import { advance, complete, fail, isBehind } from '../runs/runTransitions.ts';
-import { updateRun } from '../runs/updateRun.ts';
+import { advance, complete, fail, isBehind } from '../model/runTransitions.ts';
+import { updateRun } from '../model/updateRun.ts';
+import type { RunJob } from '../runs/runQueue.ts';
 import { sleep } from '../timing.ts';
 import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
 import { type RunLease, RunLeaseLostError, type RunLeases } from './runLease.ts';
-import type { RunJob } from './runQueue.ts';
 
 export interface RunExecutorDeps {
   store: EngagementStore;

@@ -1,35 +1,38 @@
-import { builder } from '../schema/builder.ts';
-import { EngagementRun } from '../schema/engagementRun.ts';
+import type { GraphQLContext } from '../context.ts';
+import type { RunRecord } from '../model/runRecord.ts';
 import { domainInput, listLimitInput, parseInput, runIdInput } from '../validation.ts';
 
-builder.queryFields((t) => ({
-  engagementStatus: t.field({
-    type: [EngagementRun],
-    description: 'The polling contract: [] when no such run, else a one-element list.',
-    args: { domain: t.arg.string({ required: true }), runId: t.arg.id({ required: true }) },
-    resolve: async (_root, args, { runs }) => {
-      const run = await runs.get(
-        parseInput(domainInput, args.domain),
-        parseInput(runIdInput, args.runId),
-      );
-      return run ? [run] : [];
-    },
-  }),
-  engagement: t.field({
-    type: EngagementRun,
-    nullable: true,
-    args: { domain: t.arg.string({ required: true }), runId: t.arg.id({ required: true }) },
-    resolve: (_root, args, { runs }) =>
-      runs.get(parseInput(domainInput, args.domain), parseInput(runIdInput, args.runId)),
-  }),
-  engagements: t.field({
-    type: [EngagementRun],
-    description: 'Runs of one domain, newest first.',
-    args: {
-      domain: t.arg.string({ required: true }),
-      limit: t.arg.int({ defaultValue: 20 }),
-    },
-    resolve: (_root, args, { runs }) =>
-      runs.list(parseInput(domainInput, args.domain), parseInput(listLimitInput, args.limit ?? 20)),
-  }),
-}));
+/**
+ * The Query root's resolvers: plain functions from the field's arguments and the context to
+ * run-service calls. Arguments arrive as GraphQL typed them and are validated here.
+ */
+
+export interface RunArgs {
+  domain: string;
+  runId: string | number;
+}
+
+export interface RunListArgs {
+  domain: string;
+  limit?: number | null;
+}
+
+/** The polling contract: `[]` when there is no such run, else a one-element list. */
+export async function engagementStatus(
+  args: RunArgs,
+  context: GraphQLContext,
+): Promise<RunRecord[]> {
+  const run = await engagement(args, context);
+  return run ? [run] : [];
+}
+
+export function engagement(args: RunArgs, { runs }: GraphQLContext): Promise<RunRecord | null> {
+  return runs.get(parseInput(domainInput, args.domain), parseInput(runIdInput, args.runId));
+}
+
+export function engagements(args: RunListArgs, { runs }: GraphQLContext): Promise<RunRecord[]> {
+  return runs.list(
+    parseInput(domainInput, args.domain),
+    parseInput(listLimitInput, args.limit ?? 20),
+  );
+}

@@ -1,27 +1,30 @@
+import type { GraphQLContext } from '../context.ts';
 import { notFound } from '../errors.ts';
-import { isDeletedNotice, type RunChannelMessage } from '../kv/runRecord.ts';
-import { builder } from '../schema/builder.ts';
-import { EngagementRun } from '../schema/engagementRun.ts';
+import { isDeletedNotice, type RunChannelMessage, type RunRecord } from '../model/runRecord.ts';
 import { domainInput, parseInput, runIdInput } from '../validation.ts';
+import type { RunArgs } from './queries.ts';
 
-builder.subscriptionFields((t) => ({
-  engagementUpdated: t.field({
-    type: EngagementRun,
-    description:
-      "First the run's current state, then every new state as it is written, in order,\n" +
-      'each with a higher version; completes right after a COMPLETE or ERROR state.',
-    args: { domain: t.arg.string({ required: true }), runId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, { runs, transport }) =>
-      runs.watch(
-        parseInput(domainInput, args.domain),
-        parseInput(runIdInput, args.runId),
-        transport,
-      ),
-    resolve: (message: RunChannelMessage) => {
-      if (isDeletedNotice(message)) {
-        throw notFound(`Run ${message.run_id} of ${message.domain} no longer exists.`);
-      }
-      return message;
-    },
-  }),
-}));
+/**
+ * The Subscription root's resolvers. `engagementUpdated` is the pair GraphQL asks for: the
+ * stream of the run's channel messages, and how each message becomes the field's value.
+ */
+
+/** The run's current state, then each new one; validated before anything is subscribed. */
+export function subscribeEngagementUpdated(
+  args: RunArgs,
+  { runs, transport }: GraphQLContext,
+): Promise<AsyncIterableIterator<RunChannelMessage>> {
+  return runs.watch(
+    parseInput(domainInput, args.domain),
+    parseInput(runIdInput, args.runId),
+    transport,
+  );
+}
+
+/** A state as it is; a deletion notice ends the stream with NOT_FOUND. */
+export function resolveEngagementUpdated(message: RunChannelMessage): RunRecord {
+  if (isDeletedNotice(message)) {
+    throw notFound(`Run ${message.run_id} of ${message.domain} no longer exists.`);
+  }
+  return message;
+}

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { notFound } from '../errors.ts';
 import type { EngagementStore } from '../kv/engagementStore.ts';
 import type { KeySpace } from '../kv/keySpace.ts';
+import type { SubscriptionTransport } from '../metrics.ts';
 import {
   isDeletedNotice,
   isTerminal,
   type RunChannelMessage,
   type RunRecord,
-} from '../kv/runRecord.ts';
-import type { SubscriptionTransport } from '../metrics.ts';
-import type { RunQueue } from '../pipeline/runQueue.ts';
+} from '../model/runRecord.ts';
+import { newRun } from '../model/runTransitions.ts';
 import type { RunEventBus } from '../pubsub/runEventBus.ts';
-import { newRun } from './runTransitions.ts';
+import type { RunQueue } from './runQueue.ts';
 import { RunUpdateStream } from './runUpdateStream.ts';
 
 export interface EngagementRunsDeps {

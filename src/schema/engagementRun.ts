@@ -5,13 +5,15 @@ import type {
   ProgressRecord,
   RunRecord,
   SummaryRecord,
-} from '../kv/runRecord.ts';
+} from '../model/runRecord.ts';
+import type { StartedRun } from '../resolvers/mutations.ts';
 import { builder } from './builder.ts';
 import { DateTime } from './dateTime.ts';
 
 /**
- * The run as GraphQL shows it. Resolvers return stored records as they are; these types
- * only rename the snake_case record fields into the API's camelCase.
+ * The run as GraphQL shows it: each object type is a mapping from a run model type
+ * (src/model), renaming its snake_case fields into the API's camelCase. The model's JSON is
+ * what the store keeps; these mappings are the only place the API's names are decided.
  */
 
 export const EngagementStatus = builder.enumType('EngagementStatus', {
@@ -110,7 +112,7 @@ export const EngagementRun = builder.objectRef<RunRecord>('EngagementRun').imple
 });
 
 export const StartEngagementSummaryPayload = builder
-  .objectRef<{ ok: true; run: RunRecord }>('StartEngagementSummaryPayload')
+  .objectRef<StartedRun>('StartEngagementSummaryPayload')
   .implement({
     fields: (t) => ({
       ok: t.exposeBoolean('ok'),

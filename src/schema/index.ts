@@ -2,9 +2,9 @@ import type { GraphQLSchema } from 'graphql';
 import { builder } from './builder.ts';
 import './dateTime.ts';
 import './engagementRun.ts';
-import '../resolvers/queries.ts';
-import '../resolvers/mutations.ts';
-import '../resolvers/subscriptions.ts';
+import './queries.ts';
+import './mutations.ts';
+import './subscriptions.ts';
 
 let schema: GraphQLSchema | undefined;
 

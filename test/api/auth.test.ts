@@ -8,9 +8,9 @@ import {
   START,
   subscribe,
   TRANSPORTS,
-} from '../support/graphqlClients.ts';
+} from '../../support/graphqlClients.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const STATIC_TOKEN = 'static-token-for-tests-0123456789';

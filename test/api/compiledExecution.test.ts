@@ -1,11 +1,12 @@
-import { type ExecutionResult, execute, parse } from 'graphql';
+import { type ExecutionResult, execute, parse, print } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunChannelMessage } from '../../src/kv/runRecord.ts';
-import { advance, complete, fail, newRun } from '../../src/runs/runTransitions.ts';
+import { EngagementStatusDocument } from '../../src/generated/graphql.ts';
+import type { RunChannelMessage } from '../../src/model/runRecord.ts';
+import { advance, complete, fail, newRun } from '../../src/model/runTransitions.ts';
 import { buildSchema } from '../../src/schema/index.ts';
-import { ENGAGEMENT_UPDATED, graphqlRequest, RUN_FIELDS } from '../support/graphqlClients.ts';
-import { sampleSummary } from '../support/scriptedPipeline.ts';
+import { ENGAGEMENT_UPDATED, graphqlRequest } from '../../support/graphqlClients.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 /**
@@ -76,9 +77,7 @@ describe('a repeated query over HTTP', () => {
     );
     await server.app.backend.store.write(run);
     await server.app.backend.store.write(done);
-    const status = `query Status($domain: String!, $runId: ID!) {
-      engagementStatus(domain: $domain, runId: $runId) { ${RUN_FIELDS} }
-    }`;
+    const status = print(EngagementStatusDocument);
     const answers = [];
     for (let i = 0; i < 3; i++) {
       answers.push(

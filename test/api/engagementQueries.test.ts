@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlRequest, START } from '../support/graphqlClients.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
+import { graphqlRequest, START } from '../../support/graphqlClients.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
 describe.each(BACKENDS)('queries and mutations on %s', (backend) => {

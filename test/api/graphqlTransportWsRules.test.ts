@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { GRAPHQL_TRANSPORT_WS, ProtocolSocket } from '../support/protocolSocket.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { type BackendKind, startTestApp, type TestApp } from '../support/testApp.ts';
 
 /**

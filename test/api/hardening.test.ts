@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { GRAPHQL_LIMITS } from '../../src/http/plugins/useHardening.ts';
-import { graphqlRequest } from '../support/graphqlClients.ts';
+import { graphqlRequest } from '../../support/graphqlClients.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -6,8 +6,8 @@ import {
   START,
   subscribe,
   TRANSPORTS,
-} from '../support/graphqlClients.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
+} from '../../support/graphqlClients.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { BACKENDS, type BackendKind, startTestApp, type TestApp } from '../support/testApp.ts';
 
 const INVALID_DOMAINS = [

@@ -1,8 +1,13 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ENGAGEMENT_UPDATED, graphqlRequest, START, subscribe } from '../support/graphqlClients.ts';
-import { freePort } from '../support/redisServer.ts';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+} from '../../support/graphqlClients.ts';
+import { freePort } from '../../support/redisServer.ts';
 import { BACKENDS, startTestApp } from '../support/testApp.ts';
 
 describe.each(BACKENDS)('start rate limit on %s', (backend) => {

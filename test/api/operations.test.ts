@@ -1,11 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeFathom } from '../fakes/fakeFathom.ts';
-import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
-import { ENGAGEMENT_UPDATED, graphqlRequest, START, subscribe } from '../support/graphqlClients.ts';
-import { startRedisServer } from '../support/redisServer.ts';
+import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+} from '../../support/graphqlClients.ts';
+import { startRedisServer } from '../../support/redisServer.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { runToEnd } from '../support/runHelpers.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 const BASE = '/make-server-888f4514';

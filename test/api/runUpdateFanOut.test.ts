@@ -5,8 +5,8 @@ import {
   START,
   type Subscription,
   subscribe,
-} from '../support/graphqlClients.ts';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+} from '../../support/graphqlClients.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
 type Watched = { engagementUpdated?: { version: number }; run?: { v: number; stage: string } };

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { RunRecord, SummaryRecord } from '../../src/kv/runRecord.ts';
-import { newRun } from '../../src/runs/runTransitions.ts';
+import type { RunRecord, SummaryRecord } from '../../src/model/runRecord.ts';
+import { newRun } from '../../src/model/runTransitions.ts';
 import {
   ENGAGEMENT_UPDATED,
   type Subscription,
   subscribe,
   TRANSPORTS,
   type Transport,
-} from '../support/graphqlClients.ts';
+} from '../../support/graphqlClients.ts';
+import { pausedSseClient, pausedWebSocketClient } from '../../support/pausedClients.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { pausedSseClient, pausedWebSocketClient } from '../support/pausedClients.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 interface RunEvent {

@@ -6,8 +6,8 @@ import {
   type Subscription,
   subscribe,
   TRANSPORTS,
-} from '../support/graphqlClients.ts';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+} from '../../support/graphqlClients.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
 interface RunEvent {

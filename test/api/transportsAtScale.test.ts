@@ -1,8 +1,13 @@
 import type { RedisPubSub } from 'graphql-redis-subscriptions';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { ENGAGEMENT_UPDATED, graphqlRequest, START, subscribe } from '../support/graphqlClients.ts';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+} from '../../support/graphqlClients.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp, uniquePrefix } from '../support/testApp.ts';
 
 const started: TestApp[] = [];

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { graphqlRequest, START } from '../support/graphqlClients.ts';
+import { graphqlRequest, START } from '../../support/graphqlClients.ts';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
 /**

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isTerminal, type RunChannelMessage, type RunRecord } from '../../src/kv/runRecord.ts';
-import type { RunQueue } from '../../src/pipeline/runQueue.ts';
+import { isTerminal, type RunChannelMessage, type RunRecord } from '../../src/model/runRecord.ts';
+import { advance, complete, newRun } from '../../src/model/runTransitions.ts';
 import { EngagementRuns } from '../../src/runs/engagementRuns.ts';
-import { advance, complete, newRun } from '../../src/runs/runTransitions.ts';
-import { sampleSummary } from '../support/scriptedPipeline.ts';
+import type { RunQueue } from '../../src/runs/runQueue.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 

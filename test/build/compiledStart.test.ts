@@ -2,9 +2,14 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import { processTree } from '../../bench/harness/proc.ts';
-import { ENGAGEMENT_UPDATED, graphqlRequest, START, subscribe } from '../support/graphqlClients.ts';
-import { freePort } from '../support/redisServer.ts';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+} from '../../support/graphqlClients.ts';
+import { processTree } from '../../support/processStats.ts';
+import { freePort } from '../../support/redisServer.ts';
 import { uniquePrefix } from '../support/testApp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -1,8 +1,12 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeFathom, type FathomMeeting, startFakeFathom } from './fakeFathom.ts';
-import { type FakeOpenAI, startFakeOpenAI } from './fakeOpenAI.ts';
-import { buildMeetings, internalMeeting } from './fathomFixtures.ts';
+import {
+  type FakeFathom,
+  type FathomMeeting,
+  startFakeFathom,
+} from '../../support/fakes/fakeFathom.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings, internalMeeting } from '../../support/fakes/fathomFixtures.ts';
 
 const KEY = { 'X-Api-Key': 'fathom-test-key' };
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ENGAGEMENT_UPDATED, type Subscription, subscribe } from '../support/graphqlClients.ts';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+import { ENGAGEMENT_UPDATED, type Subscription, subscribe } from '../../support/graphqlClients.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
 type Event = { engagementUpdated: { runId: string; version: number; status: string } };

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
-import { ENGAGEMENT_UPDATED, subscribe } from '../support/graphqlClients.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
+import { ENGAGEMENT_UPDATED, subscribe } from '../../support/graphqlClients.ts';
+import { startRedisServer } from '../../support/redisServer.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { startRedisServer } from '../support/redisServer.ts';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
 import { startTestApp } from '../support/testApp.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];

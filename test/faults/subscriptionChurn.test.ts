@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunQueue } from '../../src/pipeline/runQueue.ts';
+import { newRun } from '../../src/model/runTransitions.ts';
 import { EngagementRuns } from '../../src/runs/engagementRuns.ts';
-import { newRun } from '../../src/runs/runTransitions.ts';
+import type { RunQueue } from '../../src/runs/runQueue.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 
 setFlagsFromString('--expose-gc');

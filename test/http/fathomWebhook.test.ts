@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
 const KEY = randomBytes(24);

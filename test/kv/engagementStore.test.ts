@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { RunChannelMessage, RunRecord } from '../../src/kv/runRecord.ts';
-import { advance, complete, fail, newRun } from '../../src/runs/runTransitions.ts';
-import { sampleSummary } from '../support/scriptedPipeline.ts';
+import type { RunChannelMessage, RunRecord } from '../../src/model/runRecord.ts';
+import { advance, complete, fail, newRun } from '../../src/model/runTransitions.ts';
+import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 

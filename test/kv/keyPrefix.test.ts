@@ -1,16 +1,16 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeFathom } from '../fakes/fakeFathom.ts';
-import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
+import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 import {
   ENGAGEMENT_UPDATED,
   graphqlRequest,
   START,
   type Subscription,
   subscribe,
-} from '../support/graphqlClients.ts';
-import { startRedisServer } from '../support/redisServer.ts';
+} from '../../support/graphqlClients.ts';
+import { startRedisServer } from '../../support/redisServer.ts';
 import { startTestApp, type TestApp, uniquePrefix } from '../support/testApp.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
-import { startFakeFathom } from '../fakes/fakeFathom.ts';
-import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
-import { startRedisServer } from '../support/redisServer.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
+import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
+import { startRedisServer } from '../../support/redisServer.ts';
 import { watchToEnd } from '../support/runHelpers.ts';
 import { startTestApp, type TestApp, uniquePrefix } from '../support/testApp.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startFakeFathom } from '../fakes/fakeFathom.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
+import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { watchToEnd } from '../support/runHelpers.ts';
 import { startTestApp, type TestApp, uniquePrefix } from '../support/testApp.ts';

@@ -1,8 +1,8 @@
 import { get_encoding } from 'tiktoken';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFakeFathom } from '../fakes/fakeFathom.ts';
-import { type ChatRequestRecord, startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
+import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { type ChatRequestRecord, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 import { runToEnd } from '../support/runHelpers.ts';
 import { startTestApp } from '../support/testApp.ts';
 

@@ -1,8 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
-import { type FakeFathom, type FathomMeeting, startFakeFathom } from '../fakes/fakeFathom.ts';
-import { type FakeOpenAI, type FakeOpenAIOptions, startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
-import { buildMeetings, internalMeeting } from '../fakes/fathomFixtures.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
+import {
+  type FakeFathom,
+  type FathomMeeting,
+  startFakeFathom,
+} from '../../support/fakes/fakeFathom.ts';
+import {
+  type FakeOpenAI,
+  type FakeOpenAIOptions,
+  startFakeOpenAI,
+} from '../../support/fakes/fakeOpenAI.ts';
+import { buildMeetings, internalMeeting } from '../../support/fakes/fathomFixtures.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { runToEnd } from '../support/runHelpers.ts';
 import { type BackendKind, startTestApp, type TestApp } from '../support/testApp.ts';

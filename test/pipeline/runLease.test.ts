@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { complete, newRun } from '../../src/model/runTransitions.ts';
+import { updateRun } from '../../src/model/updateRun.ts';
 import { RunExecutor } from '../../src/pipeline/runExecutor.ts';
 import { type RunLease, RunLeaseLostError, RunLeases } from '../../src/pipeline/runLease.ts';
-import { complete, newRun } from '../../src/runs/runTransitions.ts';
-import { updateRun } from '../../src/runs/updateRun.ts';
+import { emptySummary, ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
-import { emptySummary, ScriptedPipeline } from '../support/scriptedPipeline.ts';
 import { BACKENDS } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 

@@ -8,7 +8,7 @@ import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSu
 import { digestMeeting } from '../../src/pipeline/summarizer/meetingDigest.ts';
 import { packIntoBatches } from '../../src/pipeline/summarizer/openAiSummarizer.ts';
 import { TiktokenCounter } from '../../src/pipeline/summarizer/tokenCounter.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 
 const demo = z
   .object({ items: z.array(fathomMeetingSchema) })

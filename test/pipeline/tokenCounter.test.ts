@@ -6,7 +6,7 @@ import {
   parseTiktokenRanks,
 } from '../../src/pipeline/summarizer/bpeRanks.ts';
 import { TiktokenCounter } from '../../src/pipeline/summarizer/tokenCounter.ts';
-import { buildMeetings } from '../fakes/fathomFixtures.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 import { ReferenceTokenCounter } from '../support/referenceTokenCounter.ts';
 
 const reference = new ReferenceTokenCounter();

@@ -8,8 +8,8 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NODE_BUNDLE_OPTIONS } from '../../scripts/nodeBundleOptions.ts';
 import { copyRedisScripts } from '../../scripts/redisScripts.ts';
-import { insightsSchema } from '../../src/pipeline/summarizer/citedInsights.ts';
-import { startFakeOpenAI } from '../fakes/fakeOpenAI.ts';
+import { llmAnswerSchema } from '../../src/pipeline/summarizer/llmAnswer.ts';
+import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
 import { ReferenceTokenCounter } from '../support/referenceTokenCounter.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -99,7 +99,7 @@ describe('the bundled service', () => {
     const reference = new ReferenceTokenCounter();
     cleanups.push(() => reference.free());
     const schemaTokens = reference.count(
-      JSON.stringify(zodResponseFormat(insightsSchema, 'engagement_insights').json_schema),
+      JSON.stringify(zodResponseFormat(llmAnswerSchema, 'engagement_insights').json_schema),
     );
     for (const request of openai.requests) {
       const messages = request.body.messages;

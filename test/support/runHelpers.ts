@@ -1,5 +1,5 @@
 import type { App } from '../../src/app.ts';
-import type { RunRecord } from '../../src/kv/runRecord.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
 
 /** Starts a run through the service and returns every state it goes through, to the end. */
 export async function runToEnd(app: App, domain: string): Promise<RunRecord[]> {

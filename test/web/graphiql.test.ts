@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHIQL_EXAMPLE_OPERATIONS } from '../../src/http/graphiql.ts';
 import { buildSchema } from '../../src/schema/index.ts';
-import { ScriptedPipeline, sampleSummary } from '../support/scriptedPipeline.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 import { launchBrowser, type OpenedPage, openPage } from './browser.ts';
 

@@ -1,23 +1,23 @@
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
+import { print } from 'graphql';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ENGAGEMENT_UPDATED, RUN_FIELDS } from '../../../test/support/graphqlClients.ts';
+import {
+  EngagementStatusDocument,
+  EngagementsDocument,
+  EngagementUpdatedDocument,
+  StartRunDocument,
+} from '../../../src/generated/graphql.ts';
 
-/** The operations the benchmarks send: every field a live UI renders. */
-export const WATCH_QUERY = ENGAGEMENT_UPDATED;
-
-export const STATUS_QUERY = `query Status($domain: String!, $runId: ID!) {
-  engagementStatus(domain: $domain, runId: $runId) { ${RUN_FIELDS} }
-}`;
-
-export const LIST_QUERY = `query List($domain: String!, $limit: Int) {
-  engagements(domain: $domain, limit: $limit) { ${RUN_FIELDS} }
-}`;
-
-export const START_MUTATION = `mutation Start($domain: String!) {
-  startEngagementSummary(domain: $domain) { ok runId status }
-}`;
+/**
+ * The operations the benchmarks send, from src/operations (through codegen): every field a
+ * live UI renders, and a start that answers only the run's id and status.
+ */
+export const WATCH_QUERY = print(EngagementUpdatedDocument);
+export const STATUS_QUERY = print(EngagementStatusDocument);
+export const LIST_QUERY = print(EngagementsDocument);
+export const START_MUTATION = print(StartRunDocument);
 
 export type Transport = 'ws' | 'sse';
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Plugin } from 'graphql-yoga';
-import type { StreamingTransport, UnsentDataLimit } from '../unsentDataLimit.ts';
+import type { StreamingTransport } from '../../metrics.ts';
+import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { ServerContext } from '../yoga.ts';
 
 /**

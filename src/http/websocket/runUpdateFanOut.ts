@@ -13,7 +13,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import type { AppServices, GraphQLContext } from '../../context.ts';
-import { isDeletedNotice, isTerminal, type RunChannelMessage } from '../../kv/runRecord.ts';
+import { isDeletedNotice, isTerminal, type RunChannelMessage } from '../../model/runRecord.ts';
 import { domainInput, parseInput, runIdInput } from '../../validation.ts';
 import { maskResultErrors } from '../errorMasking.ts';
 import { INTERPRETED_EXECUTIONS } from '../plugins/useCompiledExecution.ts';

@@ -1,22 +1,17 @@
-import { z } from 'zod';
-import type { InsightRecord } from '../../kv/runRecord.ts';
+import type { InsightRecord } from '../../model/runRecord.ts';
+import { type LlmInsight, llmAnswerSchema } from './llmAnswer.ts';
 import type { Insights } from './summarizer.ts';
 
 export const MAX_INSIGHTS = 10;
 
-/** What the LLM must answer; also validated again before anything is stored. */
-export const insightsSchema = z.object({
-  goals: z.array(z.object({ text: z.string(), meeting_ids: z.array(z.string()) })),
-  challenges: z.array(z.object({ text: z.string(), meeting_ids: z.array(z.string()) })),
-});
-
 /**
- * Keeps only insights a user can trace: citations of meetings that were not in the input
- * are dropped, an insight left with no citation is dropped, duplicates (same text) are
- * merged with their citations, and each list is capped.
+ * The LLM's answer as the run's insights, keeping only those a user can trace: citations of
+ * meetings that were not in the input are dropped, an insight left with no citation is
+ * dropped, duplicates (same text) are merged with their citations, and each list is capped.
+ * The answer is validated again here, whatever the SDK parsed.
  */
 export function keepCitedInsights(raw: unknown, meetingIds: ReadonlySet<string>): Insights {
-  const parsed = insightsSchema.safeParse(raw);
+  const parsed = llmAnswerSchema.safeParse(raw);
   if (!parsed.success) return { goals: [], challenges: [] };
   return {
     goals: clean(parsed.data.goals, meetingIds),
@@ -24,7 +19,7 @@ export function keepCitedInsights(raw: unknown, meetingIds: ReadonlySet<string>)
   };
 }
 
-function clean(items: InsightRecord[], meetingIds: ReadonlySet<string>): InsightRecord[] {
+function clean(items: LlmInsight[], meetingIds: ReadonlySet<string>): InsightRecord[] {
   const byText = new Map<string, InsightRecord>();
   for (const item of items) {
     const text = item.text.replace(/\s+/g, ' ').trim();

@@ -2,7 +2,8 @@ import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { PipelineError } from '../engagementPipeline.ts';
 import type { UpstreamCallObserver } from '../upstreamCall.ts';
-import { insightsSchema, keepCitedInsights, MAX_INSIGHTS } from './citedInsights.ts';
+import { keepCitedInsights, MAX_INSIGHTS } from './citedInsights.ts';
+import { llmAnswerSchema, toLlmInsight } from './llmAnswer.ts';
 import { type DigestPart, digestMeeting } from './meetingDigest.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 import { chatRequestTokens, type TokenCounter } from './tokenCounter.ts';
@@ -20,7 +21,7 @@ export interface OpenAiSummarizerOptions {
 
 type Message = { role: 'system' | 'user'; content: string };
 
-const RESPONSE_FORMAT = zodResponseFormat(insightsSchema, 'engagement_insights');
+const RESPONSE_FORMAT = zodResponseFormat(llmAnswerSchema, 'engagement_insights');
 const MAX_MERGE_ROUNDS = 6;
 
 /**
@@ -67,8 +68,8 @@ export class OpenAiSummarizer implements Summarizer {
     let current = findings;
     for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
       const lines = current.flatMap((f) => [
-        ...f.goals.map((g) => `goal: ${JSON.stringify(g)}`),
-        ...f.challenges.map((c) => `challenge: ${JSON.stringify(c)}`),
+        ...f.goals.map((g) => `goal: ${JSON.stringify(toLlmInsight(g))}`),
+        ...f.challenges.map((c) => `challenge: ${JSON.stringify(toLlmInsight(c))}`),
       ]);
       const groups = packIntoBatches(
         lines.map((text) => ({

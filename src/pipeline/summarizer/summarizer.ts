@@ -1,4 +1,4 @@
-import type { InsightRecord } from '../../kv/runRecord.ts';
+import type { InsightRecord } from '../../model/runRecord.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 
 export interface Insights {

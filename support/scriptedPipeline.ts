@@ -1,10 +1,10 @@
-import type { SummaryRecord } from '../../src/kv/runRecord.ts';
+import type { SummaryRecord } from '../src/model/runRecord.ts';
+import type { ProgressUpdate } from '../src/model/runTransitions.ts';
 import {
   type EngagementPipeline,
   PipelineError,
   type PipelineRun,
-} from '../../src/pipeline/engagementPipeline.ts';
-import type { ProgressUpdate } from '../../src/runs/runTransitions.ts';
+} from '../src/pipeline/engagementPipeline.ts';
 
 type Command =
   | { type: 'report'; update: ProgressUpdate; done: () => void; failed: (e: unknown) => void }

@@ -1,6 +1,8 @@
 /**
- * The run record exactly as the contract stores it in the KV store (snake_case JSON).
- * Everything that reads or writes a run goes through these types.
+ * The run model: a run exactly as the contract stores it in the KV store (snake_case JSON),
+ * so the store writes it as it is and the polling route serves it raw. Everything that
+ * reads or writes a run goes through these types. The GraphQL types (src/schema) map from
+ * them; the LLM's answer has its own shape (pipeline/summarizer/llmAnswer.ts), mapped to them.
  */
 
 export type RunStatus = 'processing' | 'complete' | 'error';

@@ -1,5 +1,5 @@
-import type { EngagementStore, WriteRefusal } from '../kv/engagementStore.ts';
-import { isTerminal, type RunRecord } from '../kv/runRecord.ts';
+import { isTerminal, type RunRecord } from './runRecord.ts';
+import type { VersionedRunStore, WriteRefusal } from './versionedRunStore.ts';
 
 export type UpdateOutcome =
   | { ok: true; record: RunRecord }
@@ -13,7 +13,7 @@ const MAX_ATTEMPTS = 10;
  * or when the transition returns null (nothing to change).
  */
 export async function updateRun(
-  store: EngagementStore,
+  store: VersionedRunStore,
   domain: string,
   runId: string,
   transition: (current: RunRecord) => RunRecord | null,

@@ -1,6 +1,11 @@
+import { print } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import {
+  EngagementUpdatedDocument,
+  StartEngagementSummaryDocument,
+} from '../src/generated/graphql.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -122,22 +127,9 @@ export function subscribe<T = Record<string, unknown>>(
   };
 }
 
-export const RUN_FIELDS = `
-  domain runId status version error createdAt updatedAt
-  progress { stage meetingsFound }
-  summary {
-    meetingsCount
-    meetings { id title startedAt url }
-    people { name email meetingsCount }
-    goals { text meetingIds }
-    challenges { text meetingIds }
-  }
-`;
-
-export const ENGAGEMENT_UPDATED = `subscription Watch($domain: String!, $runId: ID!) {
-  engagementUpdated(domain: $domain, runId: $runId) { ${RUN_FIELDS} }
-}`;
-
-export const START = `mutation Start($domain: String!) {
-  startEngagementSummary(domain: $domain) { ok domain runId status run { ${RUN_FIELDS} } }
-}`;
+/**
+ * The documents of src/operations (through codegen), as the text a client sends: the
+ * operations are written once, there.
+ */
+export const ENGAGEMENT_UPDATED = print(EngagementUpdatedDocument);
+export const START = print(StartEngagementSummaryDocument);

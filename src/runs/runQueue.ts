@@ -5,8 +5,9 @@ export interface RunJob {
 }
 
 /**
- * Where `startEngagementSummary` hands a new run. The embedded queue runs jobs in this
- * process; the Redis-backed one makes them durable and shares them across instances.
+ * Where `startEngagementSummary` hands a new run. The run service owns this interface and
+ * pipeline/ implements it: the embedded queue runs jobs in this process; the Redis-backed
+ * one (BullMQ) makes them durable and shares them across instances.
  */
 export interface RunQueue {
   enqueue(job: RunJob): Promise<void>;

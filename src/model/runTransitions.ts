@@ -1,4 +1,4 @@
-import { isTerminal, type RunRecord, type RunStage, type SummaryRecord } from '../kv/runRecord.ts';
+import { isTerminal, type RunRecord, type RunStage, type SummaryRecord } from './runRecord.ts';
 
 /**
  * The only ways a run's state changes. Each returns the next record (version + 1) and

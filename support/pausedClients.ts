@@ -1,6 +1,6 @@
 import { type IncomingMessage, request } from 'node:http';
 import WebSocket from 'ws';
-import { GRAPHQL_TRANSPORT_WS } from '../../src/http/websocket/graphqlWsConnection.ts';
+import { GRAPHQL_TRANSPORT_WS } from '../src/http/websocket/graphqlWsConnection.ts';
 import { ENGAGEMENT_UPDATED } from './graphqlClients.ts';
 
 /** How a paused client's stream ended. */
