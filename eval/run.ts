@@ -2,11 +2,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { meetingFacts } from '../src/pipeline/meetingFacts.ts';
 import { FileMeetingSource } from '../src/pipeline/meetingSource.ts';
-import { ExtractiveSummarizer } from '../src/pipeline/summarizer/extractiveSummarizer.ts';
-import type { Summarizer } from '../src/pipeline/summarizer/summarizer.ts';
+import {
+  ExtractiveSummarizer,
+  type ProposedInsight,
+} from '../src/pipeline/summarizer/extractiveSummarizer.ts';
 import { buildEvalSet, countSet, type EvalSet, readLabelsFile } from './evalSet.ts';
 import { formatReport, formatTable, TARGETS } from './report.ts';
-import { type CompanyPrediction, type EvalScore, scorePredictions } from './score.ts';
+import {
+  type CompanyPrediction,
+  type EvalScore,
+  type PredictedInsight,
+  scorePredictions,
+} from './score.ts';
 
 /**
  * `npm run eval`: runs the offline summariser over each company of the labelled set, the
@@ -27,14 +34,18 @@ const path = (name: string) => fileURLToPath(new URL(name, here));
 async function main(): Promise<void> {
   const listed = await new FileMeetingSource(path('meetings.json')).listMeetings();
   const set = buildEvalSet(await readLabelsFile(path('labels.json')), listed);
-  const summarizer: Summarizer = new ExtractiveSummarizer();
-  const signal = new AbortController().signal;
+  const summarizer = new ExtractiveSummarizer();
 
   const predictions: CompanyPrediction[] = [];
   for (const { domain } of set.companies) {
     const { meetings } = meetingFacts(domain, listed);
-    const insights = await summarizer.summarize({ domain, meetings }, signal);
-    predictions.push({ domain, ...insights });
+    // Scored by the quotes behind each insight, as evidence will be.
+    const { goals, challenges } = summarizer.proposeInsights({ domain, meetings });
+    predictions.push({
+      domain,
+      goals: goals.map(withEvidence),
+      challenges: challenges.map(withEvidence),
+    });
   }
 
   const score = scorePredictions(set, predictions);
@@ -71,6 +82,14 @@ async function main(): Promise<void> {
   };
   await writeFile(path('results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log('\nWritten: eval/results/latest.json');
+}
+
+function withEvidence({ text, meeting_ids, quotes }: ProposedInsight): PredictedInsight {
+  return {
+    text,
+    meeting_ids,
+    evidence: quotes.map(({ meetingId, quote }) => ({ meeting_id: meetingId, quote })),
+  };
 }
 
 /**
