@@ -65,9 +65,19 @@ function otherCompanyMention(
     ),
   ];
   if (others.length === 0) return () => false;
-  const mentions = (sentence: string, word: string) =>
-    new RegExp(`\\b${word.replace(/[^a-z0-9]/g, '')}`, 'i').test(sentence);
-  return (sentence) => !mentions(sentence, own) && others.some((w) => mentions(sentence, w));
+  return (sentence) => {
+    const words = sentence.toLowerCase().split(/[^a-z0-9]+/);
+    const mentions = (name: string) => words.some((word) => isCompanyName(word, name));
+    return !mentions(own) && others.some(mentions);
+  };
+}
+
+/**
+ * Whether a word names the company: `kestrelfulfilment.com` is said "Kestrel", so a word
+ * of four letters or more that starts the name counts, as does the name with a suffix.
+ */
+export function isCompanyName(word: string, name: string): boolean {
+  return word.startsWith(name) || (word.length >= 4 && name.startsWith(word));
 }
 
 /** `lumen-retail.com` -> `lumen`: how people name the company in speech. */

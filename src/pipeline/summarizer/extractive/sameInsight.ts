@@ -5,6 +5,8 @@
  * slots" are one insight.
  */
 
+import { isCompanyName } from './meetingSentences.ts';
+
 const FRAME_WORDS = new Set(
   `the a an and or but to of in on for with our we they their them is are was were be been it its
   that this at by from as so can could would should will just also still really very about all
@@ -24,10 +26,17 @@ export function contentWords(text: string, companyWord: string): Set<string> {
       .split(/[^a-z0-9'-]+/)
       .map((w) => w.replace(/^-+|-+$/g, ''))
       .map((w) => w.replace(/'s?$/, ''))
-      .filter((w) => w.length > 1 && !FRAME_WORDS.has(w) && !w.startsWith(companyWord))
-      .map(stem),
+      .filter((w) => w.length > 1 && !FRAME_WORDS.has(w) && !isCompanyName(w, companyWord))
+      .map((w) => NUMBER_WORDS.get(w) ?? stem(w)),
   );
 }
+
+/** Numbers said in words meet the same numbers in digits ("under ten", "under 10%"). */
+const NUMBER_WORDS = new Map(
+  'one two three four five six seven eight nine ten eleven twelve'
+    .split(' ')
+    .map((word, i) => [word, String(i + 1)]),
+);
 
 /** A rough stem, enough for "slots"/"slot", "cancelled"/"cancel", "booking"/"booked". */
 function stem(word: string): string {
