@@ -41,7 +41,8 @@ const NUMBER_WORDS = new Map(
 /** A rough stem, enough for "slots"/"slot", "cancelled"/"cancel", "booking"/"booked". */
 function stem(word: string): string {
   return word
-    .replace(/(?:ing|ed|es|s)$/, '')
+    .replace(/(?:ing|ed|s)$/, '')
+    .replace(/e$/, '')
     .replace(/(.)\1$/, '$1')
     .slice(0, STEM_LENGTH);
 }
@@ -51,11 +52,13 @@ const STEM_LENGTH = 6;
 
 /**
  * How much two sentences share, 0 to 1: the share of the smaller one's content words that
- * the other has too. At least two words must be shared.
+ * the other has too. Three words must be shared (two are often one compound, "front desk",
+ * and say little), or all of a sentence that has only two.
  */
 export function sameness(a: Set<string>, b: Set<string>): number {
   let shared = 0;
   for (const word of a) if (b.has(word)) shared++;
-  if (shared < 2) return 0;
-  return shared / Math.min(a.size, b.size);
+  const smaller = Math.min(a.size, b.size);
+  if (shared < Math.min(3, smaller) || shared < 2) return 0;
+  return shared / smaller;
 }
