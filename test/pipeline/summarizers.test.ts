@@ -155,15 +155,17 @@ describe('what the extractive summariser leaves out, and what it finds without c
       ['them', 'The Denver office has to be live before the spring launch.'],
       ['them', 'The night team keeps double-booking the meeting rooms.'],
       ['them', 'Every supplier invoice is typed in by hand, and it takes finance three days.'],
+      ['them', 'The warehouse team mainly wants an end to lost pallets on returns.'],
     ]);
     expect(goals).toEqual(['The Denver office has to be live before the spring launch.']);
     expect(challenges).toEqual(
       expect.arrayContaining([
         'The night team keeps double-booking the meeting rooms.',
         'Every supplier invoice is typed in by hand, and it takes finance three days.',
+        'The warehouse team mainly wants an end to lost pallets on returns.',
       ]),
     );
-    expect(challenges).toHaveLength(2);
+    expect(challenges).toHaveLength(3);
   });
 
   it('files a problem to fix before a deadline as a challenge, not a goal', async () => {

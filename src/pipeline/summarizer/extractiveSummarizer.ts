@@ -78,7 +78,10 @@ function candidate(sentence: MeetingSentence, name: string): Candidate | undefin
   const scores = kindScores(text);
   const kind: InsightKind = scores.goal > scores.challenge ? 'goal' : 'challenge';
   if (scores[kind] < MIN_SCORE) return undefined;
-  return { ...sentence, kind, score: scores[kind], words: contentWords(text, name) };
+  const words = contentWords(text, name);
+  // "That's a problem we'll need to fix" names nothing: it only points at what was said before.
+  if (words.size < 2) return undefined;
+  return { ...sentence, kind, score: scores[kind], words };
 }
 
 /**

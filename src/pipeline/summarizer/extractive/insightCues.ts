@@ -7,7 +7,13 @@
 export type InsightKind = 'goal' | 'challenge';
 
 /** Why a sentence that sounds like a goal or a challenge is not one. */
-export type NotAnInsight = 'negation' | 'resolved' | 'hypothetical' | 'hedged' | 'small_talk';
+export type NotAnInsight =
+  | 'negation'
+  | 'resolved'
+  | 'hypothetical'
+  | 'hedged'
+  | 'small_talk'
+  | 'request';
 
 type Cue = [RegExp, number];
 
@@ -63,11 +69,19 @@ const NOT_AN_INSIGHT: Array<[NotAnInsight, RegExp[]]> = [
       /\b(?:coffee|lunch|weekend|holiday|vacation|weather|raining|snow|skiing|traffic|roadworks|christmas|thanksgiving|birthday)\b/i,
     ],
   ],
+  [
+    'request',
+    [
+      // What someone asks for in the meeting ("Send me the proposal", "Keep the demo up").
+      /^(?:please )?(?:send|keep|book|give|share|set up|copy|call|email|let's|let me|remind)\b/i,
+    ],
+  ],
 ];
 
 const GOAL_CUES: Cue[] = [
   [/\b(?:goal|objective|aim|target|priority|headline|success (?:means|looks like))s?\b/i, 3],
-  [/\b(?:want|wants|wanted)(?: \w+){0,3} to\b|\bwe want\b|\b(?:would|'d) like to\b/i, 3],
+  // Saying what one wants outweighs the complaint given as its reason.
+  [/\b(?:want|wants|wanted)(?! an end)(?: \w+){0,3} to\b|\bwe want\b|\b(?:would|'d) like to\b/i, 4],
   [/\bneeds? to (?!(?:fix|solve|sort|deal|address|work around|know)\b)/i, 3],
   [/\b(?:aims?|plans?|planning|hoping|hopes|intends?|expects?) to\b/i, 2],
   [/\b(?:we're|we are|is) (?:launching|opening|expanding|moving)\b|\blaunch(?:es|ing)? in\b/i, 2],
@@ -105,6 +119,8 @@ const CHALLENGE_CUES: Cue[] = [
   ],
   [/\bneeds? to (?:fix|solve|sort|deal with|address|work around)\b/i, 3],
   [/\bkeeps? \w+ing\b|\bdouble-book/i, 3],
+  // Wanting a problem gone states the problem: "an end to", "stop the", "no more".
+  [/\b(?:an end to|stop the|get rid of|no more)\b/i, 2],
   [
     /\b(?:can't|cannot|can not|unable to|won't|doesn't|don't|isn't|aren't) (?:scale|connect|find|skip|reply|show|give|get|read|match|trust|add up|reconcile|be shortened)|\bnot (?:connected|scale|trusted|shortened)|\bnobody (?:reads|trusts|can)\b/i,
     3,
