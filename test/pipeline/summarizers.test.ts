@@ -132,6 +132,7 @@ describe('what the extractive summariser leaves out, and what it finds without c
       'them',
       'I want to get a coffee before my next call, I have been on calls since seven.',
     ],
+    ['a request', 'them', "Send me the proposal, I'd like to show it to the team first."],
     [
       'our question',
       'us',
