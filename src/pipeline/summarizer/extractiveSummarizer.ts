@@ -1,5 +1,10 @@
 import type { InsightRecord } from '../../kv/runRecord.ts';
-import { type InsightKind, kindScores, notAnInsight } from './extractive/insightCues.ts';
+import {
+  type InsightKind,
+  kindScores,
+  leavesOutWholeLine,
+  notAnInsight,
+} from './extractive/insightCues.ts';
 import {
   companyWord,
   type MeetingSentence,
@@ -47,7 +52,6 @@ interface Candidate extends MeetingSentence {
 
 interface Group {
   members: Candidate[];
-  words: Set<string>;
 }
 
 export class ExtractiveSummarizer implements Summarizer {
@@ -63,12 +67,22 @@ export class ExtractiveSummarizer implements Summarizer {
   /** The insights with the verbatim quotes behind each, meeting by meeting. */
   proposeInsights({ domain, meetings }: SummaryRequest): ProposedInsights {
     const name = companyWord(domain);
-    const candidates = meetings.flatMap((meeting) =>
-      meetingSentences(meeting, domain).flatMap((sentence) => candidate(sentence, name) ?? []),
-    );
+    const candidates = meetings.flatMap((meeting) => {
+      const sentences = meetingSentences(meeting, domain);
+      const linesLeftOut = new Set(
+        sentences.filter((s) => leavesOutWholeLine(s.quote)).map(lineOf),
+      );
+      return sentences
+        .filter((sentence) => !linesLeftOut.has(lineOf(sentence)))
+        .flatMap((sentence) => candidate(sentence, name) ?? []);
+    });
     const groups = groupSameInsight(candidates);
     return { goals: rank(groups, 'goal'), challenges: rank(groups, 'challenge') };
   }
+}
+
+function lineOf({ source, line }: MeetingSentence): string {
+  return `${source}:${line}`;
 }
 
 function candidate(sentence: MeetingSentence, name: string): Candidate | undefined {
@@ -86,33 +100,31 @@ function candidate(sentence: MeetingSentence, name: string): Candidate | undefin
 
 /**
  * Sentences that say the same thing become one group, whatever kind each reads as alone:
- * a candidate joins the group it is most like, if like enough.
+ * two sentences alike enough are in one group, and so is everything alike to either
+ * (paraphrases across meetings meet through the sentences between them).
  */
 function groupSameInsight(candidates: Candidate[]): Group[] {
-  const likeness = (group: Group, candidate: Candidate) =>
-    Math.max(
-      ...group.members.map((member) => {
-        const same = sameness(member.words, candidate.words);
-        const threshold = member.kind === candidate.kind ? SAME_KIND_SAMENESS : OTHER_KIND_SAMENESS;
-        return same >= threshold ? same : 0;
-      }),
-    );
-  const groups: Group[] = [];
-  for (const candidate of candidates) {
-    let group: Group | undefined;
-    let best = 0;
-    for (const g of groups) {
-      const like = likeness(g, candidate);
-      if (like > best) [group, best] = [g, like];
-    }
-    if (group) {
-      group.members.push(candidate);
-      for (const word of candidate.words) group.words.add(word);
-    } else {
-      groups.push({ members: [candidate], words: new Set(candidate.words) });
-    }
-  }
-  return groups;
+  // Union-find: each candidate points towards its group's first candidate.
+  const root = candidates.map((_, i) => i);
+  const find = (i: number): number => {
+    let at = i;
+    while (root[at] !== at) at = root[at] as number;
+    return at;
+  };
+  candidates.forEach((a, i) => {
+    candidates.slice(i + 1).forEach((b, offset) => {
+      const threshold = a.kind === b.kind ? SAME_KIND_SAMENESS : OTHER_KIND_SAMENESS;
+      if (sameness(a.words, b.words) >= threshold) root[find(i + 1 + offset)] = find(i);
+    });
+  });
+  const groups = new Map<number, Group>();
+  candidates.forEach((candidate, i) => {
+    const key = find(i);
+    const group = groups.get(key) ?? { members: [] };
+    group.members.push(candidate);
+    groups.set(key, group);
+  });
+  return [...groups.values()];
 }
 
 /** The group's kind: the one its sentences read as, weighted by how strongly. */
@@ -133,11 +145,14 @@ function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
       );
       const meetingIds = [...new Set(group.members.map((m) => m.meetingId))];
       const strength = members.reduce((sum, m) => sum + m.score, 0);
-      return { best, meetingIds, strength, quotes: group.members };
+      // Fathom's key takeaways are what the meeting was about; an aside seldom makes them.
+      const takeaway = group.members.some((m) => m.source === 'summary') ? 1 : 0;
+      return { best, meetingIds, strength, takeaway, quotes: group.members };
     })
     .sort(
       (a, b) =>
         b.meetingIds.length - a.meetingIds.length ||
+        b.takeaway - a.takeaway ||
         b.strength - a.strength ||
         a.best.quote.localeCompare(b.best.quote),
     )

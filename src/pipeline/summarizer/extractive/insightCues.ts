@@ -26,7 +26,7 @@ const NOT_AN_INSIGHT: Array<[NotAnInsight, RegExp[]]> = [
     [
       // "Budget is not a problem", "HIPAA isn't a concern", "SSO is not required"
       new RegExp(
-        `\\b(?:not|n't|no|never)\\s+(?:(?:really|much of|a|an|the|any|big|real)\\s+){0,3}${PROBLEM_NOUN}\\b`,
+        `(?:\\bnot|n't|\\bno|\\bnever)\\s+(?:(?:really|much of|a|an|the|any|big|real)\\s+){0,3}${PROBLEM_NOUN}\\b`,
         'i',
       ),
       /\b(?:is|are)(?: not|n't) (?:required|needed|an? (?:priority|requirement))\b/i,
@@ -43,7 +43,7 @@ const NOT_AN_INSIGHT: Array<[NotAnInsight, RegExp[]]> = [
       /\b(?:already|now) (?:down|up) (?:from|to)\b/i,
       /\b(?:behind us|gone now|no longer an?|went away|was clean|passed this year)\b/i,
       // "Wakefield has had no double-bookings since the slots went in"
-      /\b(?:no|zero) [\w-]+ since\b/i,
+      /\b(?:no|zero) (?:[\w-]+ ){1,3}since\b/i,
     ],
   ],
   [
@@ -139,6 +139,24 @@ const CHALLENGE_CUES: Cue[] = [
   ],
   [/\b(?:still|again|only ever|yesterday's|never quite|none of them|every \w+ starts)\b/i, 1],
 ];
+
+/** Reasons that hold for the whole line a sentence is part of (see leavesOutWholeLine). */
+const LINE_WIDE: ReadonlySet<NotAnInsight> = new Set([
+  'resolved',
+  'hypothetical',
+  'hedged',
+  'small_talk',
+]);
+
+/**
+ * Whether the sentence discounts the rest of its line too: "We tried that and the problem
+ * was X. That vendor's gone now, so that's behind us." is one resolved problem. A denial or
+ * a request is only as wide as its sentence.
+ */
+export function leavesOutWholeLine(sentence: string): boolean {
+  const reason = notAnInsight(sentence);
+  return reason !== undefined && LINE_WIDE.has(reason);
+}
 
 /** The reason a sentence only sounds like an insight, if it does. */
 export function notAnInsight(sentence: string): NotAnInsight | undefined {
