@@ -132,6 +132,12 @@ describe('what the extractive summariser leaves out, and what it finds without c
       'them',
       'I want to get a coffee before my next call, I have been on calls since seven.',
     ],
+    [
+      'a fix described as done',
+      'them',
+      'The new reminders address the main front desk pain points.',
+    ],
+    ['a condition', 'them', 'Our IT director would need to look at the integration side first.'],
     ['a request', 'them', "Send me the proposal, I'd like to show it to the team first."],
     [
       'our question',

@@ -41,6 +41,8 @@ const NOT_AN_INSIGHT: Array<[NotAnInsight, RegExp[]]> = [
       /^(?!.*\b(?:need|needs|want|wants|to be|to get|not|n't|yet)\s+(?:\w+\s+){0,2}(?:sorted|fixed|resolved|cleared|closed)\b).*\b(?:sorted|fixed|resolved|cleared|closed)\b/i,
       /\bused to (?:struggle|have|fail|be|get|lose|spend)\b/i,
       /\b(?:already|now) (?:down|up) (?:from|to)\b/i,
+      // A fix described as done: "reminders address the main pain points"
+      /\baddress(?:es|ed)? the (?:[\w-]+ ){0,4}(?:pain points?|concerns?|problems?|issues?)\b/i,
       /\b(?:behind us|gone now|no longer an?|went away|was clean|passed this year)\b/i,
       // "Wakefield has had no double-bookings since the slots went in"
       /\b(?:no|zero) (?:[\w-]+ ){1,3}since\b/i,
@@ -65,7 +67,7 @@ const NOT_AN_INSIGHT: Array<[NotAnInsight, RegExp[]]> = [
     'small_talk',
     [
       // The speaker's own plans: "I want to get a coffee", "I'm off to", "I have to go"
-      /\bI(?:'m| am)? (?:want|need|have|going|hoping|off|heading) to\b/i,
+      /\bI(?:'m| am|'d| would)? (?:want|need|have|going|hoping|off|heading) to\b/i,
       /\b(?:coffee|lunch|weekend|holiday|vacation|weather|raining|snow|skiing|traffic|roadworks|christmas|thanksgiving|birthday)\b/i,
     ],
   ],
@@ -82,7 +84,8 @@ const GOAL_CUES: Cue[] = [
   [/\b(?:goal|objective|aim|target|priority|headline|success (?:means|looks like))s?\b/i, 3],
   // Saying what one wants outweighs the complaint given as its reason.
   [/\b(?:want|wants|wanted)(?! an end)(?: \w+){0,3} to\b|\bwe want\b|\b(?:would|'d) like to\b/i, 4],
-  [/\bneeds? to (?!(?:fix|solve|sort|deal|address|work around|know)\b)/i, 3],
+  // Not "would need to", which is a condition, not a need.
+  [/(?<!\bwould |'d )\bneeds? to (?!(?:fix|solve|sort|deal|address|work around|know)\b)/i, 3],
   [/\b(?:aims?|plans?|planning|hoping|hopes|intends?|expects?) to\b/i, 2],
   [/\b(?:we're|we are|is) (?:launching|opening|expanding|moving)\b|\blaunch(?:es|ing)? in\b/i, 2],
   [

@@ -15,7 +15,7 @@ const FRAME_WORDS = new Set(
   main key biggest real one two there here then than what which who how when where why because
   us you your my me i i'm we're it's that's they're today now every each any some more most not
   don't can't isn't day days week weeks month months year years time pain point points part thing
-  side`.split(/\s+/),
+  side blocker blockers concern concerns worry bottleneck going bigger remaining`.split(/\s+/),
 );
 
 /** Content words of a sentence, leaving out the company's own name. */
