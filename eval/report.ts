@@ -26,7 +26,7 @@ export function formatReport(
   ].join('\n');
 }
 
-/** Precision, recall and duplicates per kind, with the trap hits, as aligned text. */
+/** Precision, recall and duplicates per kind, as aligned text. */
 export function formatTable(score: EvalScore): string {
   const rows = (['goal', 'challenge'] as InsightKind[]).map((kind) => row(kind, score[kind]));
   const header = [
@@ -39,8 +39,7 @@ export function formatTable(score: EvalScore): string {
     'recall',
     'duplicates',
   ];
-  const traps = TRAP_KINDS.map((trap) => `${trap} ${score.trapHits[trap]}`);
-  return [...alignColumns([header, ...rows]), `Trap hits: ${traps.join(', ')}`].join('\n');
+  return alignColumns([header, ...rows]).join('\n');
 }
 
 /** Left-aligns the first column and right-aligns the others, two spaces apart. */
@@ -69,4 +68,10 @@ function row(kind: InsightKind, s: KindScore): string[] {
 function withTarget(value: number | null, target: number): string {
   if (value === null) return 'n/a';
   return `${value.toFixed(2)} ${value >= target ? 'met' : 'below'}`;
+}
+
+/** The table for a part of the set (some of its companies), with its trap hits. */
+export function formatPart(title: string, score: EvalScore): string {
+  const traps = TRAP_KINDS.map((trap) => `${trap} ${score.trapHits[trap]}`);
+  return [title, formatTable(score), `Trap hits: ${traps.join(', ')}`].join('\n');
 }

@@ -7,7 +7,7 @@ import {
   type ProposedInsight,
 } from '../src/pipeline/summarizer/extractiveSummarizer.ts';
 import { buildEvalSet, countSet, type EvalSet, readLabelsFile } from './evalSet.ts';
-import { formatReport, formatTable, TARGETS } from './report.ts';
+import { formatPart, formatReport, TARGETS } from './report.ts';
 import {
   type CompanyPrediction,
   type EvalScore,
@@ -64,10 +64,10 @@ async function main(): Promise<void> {
       predictions.filter((p) => p.domain === HELD_OUT),
     ),
   };
-  console.log(`\nTuning companies (all but ${HELD_OUT}):`);
-  console.log(formatTable(byPart.tuning));
-  console.log(`\nHeld-out company (${HELD_OUT}, not read while tuning):`);
-  console.log(formatTable(byPart.heldOut));
+  console.log(`\n${formatPart(`Tuning companies (all but ${HELD_OUT}):`, byPart.tuning)}`);
+  console.log(
+    `\n${formatPart(`Held-out company (${HELD_OUT}, not read while tuning):`, byPart.heldOut)}`,
+  );
 
   await mkdir(path('results'), { recursive: true });
   const result = {
