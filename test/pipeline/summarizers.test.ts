@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { MeetingQuotes } from '../../src/pipeline/evidence/meetingQuotes.ts';
+import { normalizeQuoteText } from '../../src/pipeline/evidence/quoteText.ts';
+import { verifyInsights } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
 import { inviteeDomain, meetingFacts } from '../../src/pipeline/meetingFacts.ts';
 import { keepCitedInsights } from '../../src/pipeline/summarizer/citedInsights.ts';
@@ -226,6 +229,25 @@ describe('the demo summaries', () => {
       }
     }
   });
+
+  it.each(companies)(
+    '%s: every quote behind an insight is verified in its meeting',
+    async (domain) => {
+      const { meetings } = meetingFacts(domain, demo);
+      const proposed = new ExtractiveSummarizer().proposeInsights({ domain, meetings });
+      const insights = [...proposed.goals, ...proposed.challenges];
+      const byId = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
+      const { kept, dropped } = verifyInsights(insights, byId);
+      expect(dropped).toBe(0);
+      for (const [i, insight] of insights.entries()) {
+        expect(kept[i]?.evidence).toHaveLength(insight.quotes.length);
+        expect(kept[i]?.meetingIds.sort()).toEqual([...insight.meeting_ids].sort());
+        // The insight reads as one of its own quotes.
+        const text = normalizeQuoteText(insight.text).text;
+        expect(insight.quotes.map((q) => normalizeQuoteText(q.quote).text)).toContain(text);
+      }
+    },
+  );
 
   it('BrightPath: backfilling cancelled slots is one goal, and consent capture is a challenge', async () => {
     const domain = 'brightpath-health.com';
