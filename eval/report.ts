@@ -11,6 +11,23 @@ export function formatReport(
   counts: SetCounts,
   score: EvalScore,
 ) {
+  const traps = TRAP_KINDS.map((trap) => `${trap} ${score.trapHits[trap]}/${counts.traps[trap]}`);
+  const verdicts = Object.entries(score.verdicts).map(([verdict, n]) => `${verdict} ${n}`);
+  return [
+    `${summarizer} summariser on the eval set: ${meetings} meetings, ${counts.companies} companies, ` +
+      `${counts.groups.goal} goal and ${counts.groups.challenge} challenge groups`,
+    '',
+    formatTable(score),
+    '',
+    `Targets: precision >= ${TARGETS.precision}, recall >= ${TARGETS.recall} (for goals and for challenges)`,
+    `Predictions by verdict: ${verdicts.join(', ')}`,
+    `Trap hits (predictions / trap lines): ${traps.join(', ')}`,
+    `Lines said with no cue word, found: ${score.noCueLines.found}/${score.noCueLines.total}`,
+  ].join('\n');
+}
+
+/** Precision, recall and duplicates per kind, as aligned text. */
+export function formatTable(score: EvalScore): string {
   const rows = (['goal', 'challenge'] as InsightKind[]).map((kind) => row(kind, score[kind]));
   const header = [
     '',
@@ -22,20 +39,7 @@ export function formatReport(
     'recall',
     'duplicates',
   ];
-  const table = alignColumns([header, ...rows]);
-  const traps = TRAP_KINDS.map((trap) => `${trap} ${score.trapHits[trap]}/${counts.traps[trap]}`);
-  const verdicts = Object.entries(score.verdicts).map(([verdict, n]) => `${verdict} ${n}`);
-  return [
-    `${summarizer} summariser on the eval set: ${meetings} meetings, ${counts.companies} companies, ` +
-      `${counts.groups.goal} goal and ${counts.groups.challenge} challenge groups`,
-    '',
-    ...table,
-    '',
-    `Targets: precision >= ${TARGETS.precision}, recall >= ${TARGETS.recall} (for goals and for challenges)`,
-    `Predictions by verdict: ${verdicts.join(', ')}`,
-    `Trap hits (predictions / trap lines): ${traps.join(', ')}`,
-    `Lines said with no cue word, found: ${score.noCueLines.found}/${score.noCueLines.total}`,
-  ].join('\n');
+  return alignColumns([header, ...rows]).join('\n');
 }
 
 /** Left-aligns the first column and right-aligns the others, two spaces apart. */
@@ -64,4 +68,10 @@ function row(kind: InsightKind, s: KindScore): string[] {
 function withTarget(value: number | null, target: number): string {
   if (value === null) return 'n/a';
   return `${value.toFixed(2)} ${value >= target ? 'met' : 'below'}`;
+}
+
+/** The table for a part of the set (some of its companies), with its trap hits. */
+export function formatPart(title: string, score: EvalScore): string {
+  const traps = TRAP_KINDS.map((trap) => `${trap} ${score.trapHits[trap]}`);
+  return [title, formatTable(score), `Trap hits: ${traps.join(', ')}`].join('\n');
 }

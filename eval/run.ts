@@ -2,11 +2,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { meetingFacts } from '../src/pipeline/meetingFacts.ts';
 import { FileMeetingSource } from '../src/pipeline/meetingSource.ts';
-import { ExtractiveSummarizer } from '../src/pipeline/summarizer/extractiveSummarizer.ts';
-import type { Summarizer } from '../src/pipeline/summarizer/summarizer.ts';
-import { buildEvalSet, countSet, readLabelsFile } from './evalSet.ts';
-import { formatReport, TARGETS } from './report.ts';
-import { type CompanyPrediction, scorePredictions } from './score.ts';
+import {
+  ExtractiveSummarizer,
+  type ProposedInsight,
+} from '../src/pipeline/summarizer/extractiveSummarizer.ts';
+import { buildEvalSet, countSet, type EvalSet, readLabelsFile } from './evalSet.ts';
+import { formatPart, formatReport, TARGETS } from './report.ts';
+import {
+  type CompanyPrediction,
+  type EvalScore,
+  type PredictedInsight,
+  scorePredictions,
+} from './score.ts';
 
 /**
  * `npm run eval`: runs the offline summariser over each company of the labelled set, the
@@ -15,25 +22,52 @@ import { type CompanyPrediction, scorePredictions } from './score.ts';
  * eval/results/latest.json. No Redis, no network.
  */
 
+/**
+ * The company kept out of tuning: the summariser's rules were written without reading its
+ * meetings or labels, so its figures show how the rules hold on a company they never saw.
+ */
+const HELD_OUT = 'marlow-finch.com';
+
 const here = new URL('./', import.meta.url);
 const path = (name: string) => fileURLToPath(new URL(name, here));
 
 async function main(): Promise<void> {
   const listed = await new FileMeetingSource(path('meetings.json')).listMeetings();
   const set = buildEvalSet(await readLabelsFile(path('labels.json')), listed);
-  const summarizer: Summarizer = new ExtractiveSummarizer();
-  const signal = new AbortController().signal;
+  const summarizer = new ExtractiveSummarizer();
 
   const predictions: CompanyPrediction[] = [];
   for (const { domain } of set.companies) {
     const { meetings } = meetingFacts(domain, listed);
-    const insights = await summarizer.summarize({ domain, meetings }, signal);
-    predictions.push({ domain, ...insights });
+    // Scored by the quotes behind each insight, as evidence will be.
+    const { goals, challenges } = summarizer.proposeInsights({ domain, meetings });
+    predictions.push({
+      domain,
+      goals: goals.map(withEvidence),
+      challenges: challenges.map(withEvidence),
+    });
   }
 
   const score = scorePredictions(set, predictions);
   const counts = countSet(set);
   console.log(formatReport('extractive', listed.length, counts, score));
+
+  const tuningSet = onlyCompanies(set, (domain) => domain !== HELD_OUT);
+  const heldOutSet = onlyCompanies(set, (domain) => domain === HELD_OUT);
+  const byPart = {
+    tuning: scorePredictions(
+      tuningSet,
+      predictions.filter((p) => p.domain !== HELD_OUT),
+    ),
+    heldOut: scorePredictions(
+      heldOutSet,
+      predictions.filter((p) => p.domain === HELD_OUT),
+    ),
+  };
+  console.log(`\n${formatPart(`Tuning companies (all but ${HELD_OUT}):`, byPart.tuning)}`);
+  console.log(
+    `\n${formatPart(`Held-out company (${HELD_OUT}, not read while tuning):`, byPart.heldOut)}`,
+  );
 
   await mkdir(path('results'), { recursive: true });
   const result = {
@@ -42,9 +76,41 @@ async function main(): Promise<void> {
     set: counts,
     targets: TARGETS,
     score,
+    heldOut: HELD_OUT,
+    tuning: withoutPredictions(byPart.tuning),
+    heldOutScore: withoutPredictions(byPart.heldOut),
   };
   await writeFile(path('results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log('\nWritten: eval/results/latest.json');
+}
+
+function withEvidence({ text, meeting_ids, quotes }: ProposedInsight): PredictedInsight {
+  return {
+    text,
+    meeting_ids,
+    evidence: quotes.map(({ meetingId, quote }) => ({ meeting_id: meetingId, quote })),
+  };
+}
+
+/**
+ * The set restricted to some companies: their groups and labels; every marked line stays, so
+ * that a prediction quoting another company's line is still judged as such.
+ */
+function onlyCompanies(set: EvalSet, keep: (domain: string) => boolean): EvalSet {
+  const groups = new Map([...set.groups].filter(([, group]) => keep(group.domain)));
+  return {
+    ...set,
+    companies: set.companies.filter((company) => keep(company.domain)),
+    groups,
+    labels: set.labels.filter((label) => groups.has(label.group)),
+  };
+}
+
+function withoutPredictions({
+  predictions: _,
+  ...rest
+}: EvalScore): Omit<EvalScore, 'predictions'> {
+  return rest;
 }
 
 await main();

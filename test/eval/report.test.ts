@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SetCounts } from '../../eval/evalSet.ts';
-import { formatReport } from '../../eval/report.ts';
+import { formatPart, formatReport } from '../../eval/report.ts';
 import type { EvalScore, KindScore } from '../../eval/score.ts';
 
 const kind = (precision: number | null, recall: number): KindScore => ({
@@ -61,5 +61,14 @@ describe('the eval report', () => {
       'Trap hits (predictions / trap lines): seller 0/4, negation 1/3, resolved 2/3, hypothetical 0/2, small_talk 1/2, hedged 0/1',
     );
     expect(lines).toContain('Lines said with no cue word, found: 3/7');
+  });
+
+  it('prints a part of the set under its title, with its own figures and trap hits', () => {
+    const lines = formatPart('Held-out company (acme.com):', score).split('\n');
+    expect(lines[0]).toBe('Held-out company (acme.com):');
+    expect(lines.find((line) => line.startsWith('goals'))?.split(/\s{2,}/)[3]).toBe('0.80 met');
+    expect(lines.at(-1)).toBe(
+      'Trap hits: seller 0, negation 1, resolved 2, hypothetical 0, small_talk 1, hedged 0',
+    );
   });
 });

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { MeetingQuotes } from '../../src/pipeline/evidence/meetingQuotes.ts';
+import { normalizeQuoteText } from '../../src/pipeline/evidence/quoteText.ts';
+import { verifyInsights } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
-import { meetingFacts } from '../../src/pipeline/meetingFacts.ts';
+import { inviteeDomain, meetingFacts } from '../../src/pipeline/meetingFacts.ts';
 import { keepCitedInsights } from '../../src/pipeline/summarizer/citedInsights.ts';
 import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSummarizer.ts';
 import { digestMeeting } from '../../src/pipeline/summarizer/meetingDigest.ts';
@@ -54,6 +57,207 @@ describe('the extractive summariser', () => {
       const texts = [...result.goals, ...result.challenges].map((i) => i.text);
       expect(texts.filter((t) => other.test(t))).toEqual([]);
     }
+  });
+});
+
+/** A meeting of acme.com with us, in which each line is said by `them` or by `us`. */
+function meetingSaying(lines: Array<['them' | 'us', string]>, keyTakeaways: string[] = []) {
+  const template = demo[0] as (typeof demo)[number];
+  const email = { them: 'jane@acme.com', us: 'sam@ourteam.io' };
+  return fathomMeetingSchema.parse({
+    ...template,
+    recording_id: '42',
+    calendar_invitees: [
+      { name: 'Jane', email: email.them, email_domain: 'acme.com', is_external: true },
+      { name: 'Sam', email: email.us, email_domain: 'ourteam.io', is_external: false },
+    ],
+    transcript: lines.map(([who, text], i) => ({
+      speaker: { display_name: who, matched_calendar_invitee_email: email[who] },
+      text,
+      timestamp: `00:00:${String(i).padStart(2, '0')}`,
+    })),
+    default_summary: {
+      template_name: 'general',
+      markdown_formatted: [
+        '## Meeting Purpose',
+        'Discovery call.',
+        '',
+        '## Key Takeaways',
+        ...keyTakeaways.map((line) => `- ${line}`),
+        '',
+        '## Next Steps',
+        '- Sam to send the proposal.',
+      ].join('\n'),
+    },
+  });
+}
+
+async function insightsOf(lines: Array<['them' | 'us', string]>, keyTakeaways?: string[]) {
+  const meeting = meetingSaying(lines, keyTakeaways);
+  const result = await new ExtractiveSummarizer().summarize(
+    { domain: 'acme.com', meetings: [meeting] },
+    signal,
+  );
+  return {
+    goals: result.goals.map((i) => i.text),
+    challenges: result.challenges.map((i) => i.text),
+  };
+}
+
+describe('what the extractive summariser leaves out, and what it finds without cue words', () => {
+  // Each line would be picked for its cue word ("problem", "challenge", "want to") if the
+  // rule did not see that it is denied, fixed, imagined, hedged, small talk or ours.
+  it.each([
+    ['a denied problem', 'them', 'Budget is not a problem for us if it pays back within a year.'],
+    ['a need denied', 'them', "We don't need to change the billing system this year, it works."],
+    [
+      'a problem already fixed',
+      'them',
+      "We had a big problem with invoices going out late, but that's sorted since the upgrade.",
+    ],
+    [
+      'a past struggle',
+      'them',
+      'We used to struggle with double-booked rooms before the new system.',
+    ],
+    [
+      'a hypothetical',
+      'them',
+      'If we ever opened an office in Japan, hiring would be the biggest challenge, but that is years away.',
+    ],
+    [
+      'a hedge',
+      'them',
+      "Maybe one day we'd like to offer same-day delivery, but honestly it's a pipe dream.",
+    ],
+    [
+      'small talk',
+      'them',
+      'I want to get a coffee before my next call, I have been on calls since seven.',
+    ],
+    [
+      'a fix described as done',
+      'them',
+      'The new reminders address the main front desk pain points.',
+    ],
+    ['a condition', 'them', 'Our IT director would need to look at the integration side first.'],
+    ['a request', 'them', "Send me the proposal, I'd like to show it to the team first."],
+    [
+      'our question',
+      'us',
+      'Would you want to reduce the time your team spends on manual data entry?',
+    ],
+    [
+      'our proposal',
+      'us',
+      'We could help you cut the onboarding backlog with an automated work queue, which is our goal.',
+    ],
+  ] as const)('leaves out %s', async (_, who, line) => {
+    const { goals, challenges } = await insightsOf([
+      [who, line],
+      ['them', 'Thanks, that is helpful for the team to hear about.'],
+    ]);
+    expect([...goals, ...challenges]).toEqual([]);
+  });
+
+  it('finds a plain need or deadline as a goal, and a plain complaint as a challenge', async () => {
+    const { goals, challenges } = await insightsOf([
+      ['them', 'The Denver office has to be live before the spring launch.'],
+      ['them', 'The night team keeps double-booking the meeting rooms.'],
+      ['them', 'Every supplier invoice is typed in by hand, and it takes finance three days.'],
+      ['them', 'The warehouse team mainly wants an end to lost pallets on returns.'],
+    ]);
+    expect(goals).toEqual(['The Denver office has to be live before the spring launch.']);
+    expect(challenges).toEqual(
+      expect.arrayContaining([
+        'The night team keeps double-booking the meeting rooms.',
+        'Every supplier invoice is typed in by hand, and it takes finance three days.',
+        'The warehouse team mainly wants an end to lost pallets on returns.',
+      ]),
+    );
+    expect(challenges).toHaveLength(3);
+  });
+
+  it('files a problem to fix before a deadline as a challenge, not a goal', async () => {
+    const { goals, challenges } = await insightsOf([
+      [
+        'them',
+        'We need to fix consent capture before we go live, otherwise we cannot text anyone.',
+      ],
+    ]);
+    expect(goals).toEqual([]);
+    expect(challenges).toHaveLength(1);
+  });
+
+  it('makes one insight of a takeaway and the line it summarises', async () => {
+    const { goals } = await insightsOf(
+      [['them', 'We want to be able to backfill cancelled slots from a waitlist.']],
+      ['Acme wants to backfill cancelled slots from a waitlist.'],
+    );
+    expect(goals).toHaveLength(1);
+  });
+});
+
+describe('the demo summaries', () => {
+  const companies = [
+    ...new Set(
+      demo.flatMap((m) =>
+        m.calendar_invitees.filter((i) => i.is_external).map((i) => inviteeDomain(i)),
+      ),
+    ),
+  ];
+
+  // Words that frame a statement rather than say what it is about.
+  const FRAME = new Set('their main goal challenge problem that this with from what'.split(' '));
+
+  it.each(companies)('%s: no two insights say the same thing', async (domain) => {
+    const { meetings } = meetingFacts(domain, demo);
+    const result = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+    const insights = [...result.goals, ...result.challenges].map((i) => i.text);
+    const words = (text: string) =>
+      new Set(
+        text
+          .toLowerCase()
+          .split(/[^a-z0-9]+/)
+          .filter((w) => w.length > 3 && !FRAME.has(w)),
+      );
+    for (const [i, a] of insights.entries()) {
+      for (const b of insights.slice(i + 1)) {
+        const [wa, wb] = [words(a), words(b)];
+        const shared = [...wa].filter((w) => wb.has(w)).length;
+        expect(shared / Math.min(wa.size, wb.size), `${a} | ${b}`).toBeLessThan(0.6);
+      }
+    }
+  });
+
+  it.each(companies)(
+    '%s: every quote behind an insight is verified in its meeting',
+    async (domain) => {
+      const { meetings } = meetingFacts(domain, demo);
+      const proposed = new ExtractiveSummarizer().proposeInsights({ domain, meetings });
+      const insights = [...proposed.goals, ...proposed.challenges];
+      const byId = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
+      const { kept, dropped } = verifyInsights(insights, byId);
+      expect(dropped).toBe(0);
+      for (const [i, insight] of insights.entries()) {
+        expect(kept[i]?.evidence).toHaveLength(insight.quotes.length);
+        expect(kept[i]?.meetingIds.sort()).toEqual([...insight.meeting_ids].sort());
+        // The insight reads as one of its own quotes.
+        const text = normalizeQuoteText(insight.text).text;
+        expect(insight.quotes.map((q) => normalizeQuoteText(q.quote).text)).toContain(text);
+      }
+    },
+  );
+
+  it('BrightPath: backfilling cancelled slots is one goal, and consent capture is a challenge', async () => {
+    const domain = 'brightpath-health.com';
+    const { meetings } = meetingFacts(domain, demo);
+    const result = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+    const goals = result.goals.map((i) => i.text);
+    const challenges = result.challenges.map((i) => i.text);
+    expect(goals.filter((text) => /backfill cancelled slots/i.test(text))).toHaveLength(1);
+    expect(goals.filter((text) => /consent/i.test(text))).toEqual([]);
+    expect(challenges.filter((text) => /consent/i.test(text))).toHaveLength(1);
   });
 });
 

@@ -1,194 +1,172 @@
 import type { InsightRecord } from '../../model/runRecord.ts';
-import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
-import { inviteeDomain } from '../meetingFacts.ts';
+import {
+  type InsightKind,
+  kindScores,
+  leavesOutWholeLine,
+  notAnInsight,
+} from './extractive/insightCues.ts';
+import {
+  companyWord,
+  type MeetingSentence,
+  meetingSentences,
+} from './extractive/meetingSentences.ts';
+import { contentWords, sameness } from './extractive/sameInsight.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 
 /**
  * The offline summariser (SUMMARIZER=extractive): no model, deterministic. It picks
- * sentences that state a goal or a challenge by their cue phrases, from Fathom's summaries
- * and from what the company's own people said, groups sentences that say nearly the same
- * thing across meetings, and cites every meeting a group came from. It quotes; it does not
- * paraphrase or infer, so it finds only what is said in so many words.
+ * sentences that state a goal or a challenge, from Fathom's key takeaways and from what the
+ * company's own people said, leaves out what only sounds like one (denied, already fixed,
+ * imagined, hedged, small talk), groups sentences that say the same thing across meetings,
+ * and cites every meeting a group came from. It quotes; it does not paraphrase or infer.
  */
 
-const GOAL_CUES: Array<[RegExp, number]> = [
-  [/\b(our|the|main|key|primary) (goal|objective|aim)s?\b/i, 3],
-  [/\bwants? to\b|\bwe want\b/i, 2],
-  [/\b(we|they) (need|plan|hope|intend|aim|expect) to\b/i, 2],
-  [/\b(we're|we are|they're|they are) (looking|hoping|planning|trying|aiming) to\b/i, 2],
-  [/\bwe'd like to\b|\bwould like to\b/i, 2],
-  [/\b(the|our|top) priorit(y|ies)\b/i, 2],
-  [/\bby (q[1-4]|the end of|next (quarter|year))\b/i, 1],
-  [/\b(cut|reduce|increase|improve|grow|double|halve|launch|expand|automate)\b/i, 1],
-];
+/** One verbatim sentence supporting an insight, and the meeting it was said in. */
+export interface InsightQuote {
+  meetingId: string;
+  quote: string;
+}
 
-const CHALLENGE_CUES: Array<[RegExp, number]> = [
-  [/\b(biggest|main|key|real) (challenge|problem|issue|pain|blocker|concern)\b/i, 3],
-  [/\bchallenge|\bproblem\b|\bpain ?points?\b|\bblockers?\b|\bbottlenecks?\b/i, 2],
-  [/\bstruggl|\bfrustrat|\bdifficult|\bhard to\b|\bdoesn't scale\b|\bdoes not scale\b/i, 2],
-  [/\bcan't\b|\bcannot\b|\bunable to\b|\btoo (slow|expensive|manual)\b|\bbroken\b/i, 1],
-  [/\bmanual(ly)?\b|\bspreadsheets?\b|\bsilo|\bdelays?\b|\berrors?\b/i, 1],
-];
+/** An insight with the quotes it was built from. */
+export interface ProposedInsight extends InsightRecord {
+  quotes: InsightQuote[];
+}
+
+export interface ProposedInsights {
+  goals: ProposedInsight[];
+  challenges: ProposedInsight[];
+}
 
 const MIN_SCORE = 2;
 const MAX_PER_LIST = 8;
-/** Two sentences say the same thing when their content words mostly coincide. */
-const SAME_JACCARD = 0.5;
-const SAME_OVERLAP = 0.7;
+/** Sentences read as the same kind are one insight from this sameness on. */
+const SAME_KIND_SAMENESS = 0.45;
+/** A goal and a challenge are one insight only when they say nearly the same words. */
+const OTHER_KIND_SAMENESS = 0.7;
 
-interface Candidate {
-  kind: 'goal' | 'challenge';
-  text: string;
+interface Candidate extends MeetingSentence {
+  kind: InsightKind;
   score: number;
-  meetingId: string;
   words: Set<string>;
 }
 
+interface Group {
+  members: Candidate[];
+}
+
 export class ExtractiveSummarizer implements Summarizer {
-  async summarize({ domain, meetings }: SummaryRequest, _signal?: AbortSignal): Promise<Insights> {
-    const candidates = meetings.flatMap((meeting) => candidatesOf(meeting, domain));
-    return {
-      goals: rank(candidates.filter((c) => c.kind === 'goal')),
-      challenges: rank(candidates.filter((c) => c.kind === 'challenge')),
-    };
+  async summarize(request: SummaryRequest, _signal?: AbortSignal): Promise<Insights> {
+    const { goals, challenges } = this.proposeInsights(request);
+    const record = ({ text, meeting_ids }: ProposedInsight): InsightRecord => ({
+      text,
+      meeting_ids,
+    });
+    return { goals: goals.map(record), challenges: challenges.map(record) };
+  }
+
+  /** The insights with the verbatim quotes behind each, meeting by meeting. */
+  proposeInsights({ domain, meetings }: SummaryRequest): ProposedInsights {
+    const name = companyWord(domain);
+    const candidates = meetings.flatMap((meeting) => {
+      const sentences = meetingSentences(meeting, domain);
+      const linesLeftOut = new Set(
+        sentences.filter((s) => leavesOutWholeLine(s.quote)).map(lineOf),
+      );
+      return sentences
+        .filter((sentence) => !linesLeftOut.has(lineOf(sentence)))
+        .flatMap((sentence) => candidate(sentence, name) ?? []);
+    });
+    const groups = groupSameInsight(candidates);
+    return { goals: rank(groups, 'goal'), challenges: rank(groups, 'challenge') };
   }
 }
 
-function candidatesOf(meeting: FathomMeeting, domain: string): Candidate[] {
-  const sentences: string[] = [];
-  const summary = meeting.default_summary?.markdown_formatted;
-  if (summary) {
-    const aboutAnotherCompany = otherCompanyMention(meeting, domain);
-    for (const line of summary.split('\n')) {
-      const plain = line.replace(/^\s*(#+|[-*•]|\d+\.)\s*/, '').replace(/\*\*|__|`/g, '');
-      if (/^#/.test(line.trim())) continue;
-      sentences.push(...splitSentences(plain).filter((s) => !aboutAnotherCompany(s)));
-    }
-  }
-  for (const line of meeting.transcript ?? []) {
-    const email = line.speaker?.matched_calendar_invitee_email;
-    // Only what the company's own people said counts as the company's goal or challenge.
-    if (email && inviteeDomain({ email }) === domain) sentences.push(...splitSentences(line.text));
-  }
+function lineOf({ source, line }: MeetingSentence): string {
+  return `${source}:${line}`;
+}
 
-  const found: Candidate[] = [];
-  for (const raw of sentences) {
-    const text = tidy(raw);
-    if (text.length < 25 || text.length > 280 || text.endsWith('?')) continue;
-    const goal = score(text, GOAL_CUES);
-    const challenge = score(text, CHALLENGE_CUES);
-    const best = Math.max(goal, challenge);
-    if (best < MIN_SCORE) continue;
-    found.push({
-      kind: challenge >= goal ? 'challenge' : 'goal',
-      text,
-      score: best,
-      meetingId: meeting.recording_id,
-      words: contentWords(text),
-    });
-  }
-  return found;
+function candidate(sentence: MeetingSentence, name: string): Candidate | undefined {
+  const text = sentence.quote;
+  if (text.length < 30 || text.length > 280 || text.endsWith('?')) return undefined;
+  if (notAnInsight(text)) return undefined;
+  const scores = kindScores(text);
+  const kind: InsightKind = scores.goal > scores.challenge ? 'goal' : 'challenge';
+  if (scores[kind] < MIN_SCORE) return undefined;
+  const words = contentWords(text, name);
+  // "That's a problem we'll need to fix" names nothing: it only points at what was said before.
+  if (words.size < 2) return undefined;
+  return { ...sentence, kind, score: scores[kind], words };
 }
 
 /**
- * In a meeting with several external companies, Fathom's summary speaks of each of them: a
- * sentence that names another company and not this one is about that other company.
+ * Sentences that say the same thing become one group, whatever kind each reads as alone:
+ * two sentences alike enough are in one group, and so is everything alike to either
+ * (paraphrases across meetings meet through the sentences between them).
  */
-function otherCompanyMention(
-  meeting: FathomMeeting,
-  domain: string,
-): (sentence: string) => boolean {
-  const own = companyWord(domain);
-  const others = [
-    ...new Set(
-      meeting.calendar_invitees
-        .filter((invitee) => invitee.is_external !== false)
-        .map((invitee) => inviteeDomain(invitee))
-        .filter((d) => d && d !== domain)
-        .map(companyWord)
-        .filter((word) => word.length >= 3 && word !== own),
-    ),
-  ];
-  if (others.length === 0) return () => false;
-  const mentions = (sentence: string, word: string) =>
-    new RegExp(`\\b${word.replace(/[^a-z0-9]/g, '')}`, 'i').test(sentence);
-  return (sentence) => !mentions(sentence, own) && others.some((w) => mentions(sentence, w));
+function groupSameInsight(candidates: Candidate[]): Group[] {
+  // Union-find: each candidate points towards its group's first candidate.
+  const root = candidates.map((_, i) => i);
+  const find = (i: number): number => {
+    let at = i;
+    while (root[at] !== at) at = root[at] as number;
+    return at;
+  };
+  candidates.forEach((a, i) => {
+    candidates.slice(i + 1).forEach((b, offset) => {
+      const threshold = a.kind === b.kind ? SAME_KIND_SAMENESS : OTHER_KIND_SAMENESS;
+      if (sameness(a.words, b.words) >= threshold) root[find(i + 1 + offset)] = find(i);
+    });
+  });
+  const groups = new Map<number, Group>();
+  candidates.forEach((candidate, i) => {
+    const key = find(i);
+    const group = groups.get(key) ?? { members: [] };
+    group.members.push(candidate);
+    groups.set(key, group);
+  });
+  return [...groups.values()];
 }
 
-/** `lumen-retail.com` -> `lumen`: how people name the company in speech. */
-function companyWord(domain: string): string {
-  const labels = domain.split('.');
-  const name = labels.length > 2 ? (labels[labels.length - 2] as string) : (labels[0] as string);
-  return (name.split('-')[0] ?? name).toLowerCase();
+/** The group's kind: the one its sentences read as, weighted by how strongly. */
+function kindOf(group: Group): InsightKind {
+  const weight = (kind: InsightKind) =>
+    group.members.reduce((sum, m) => sum + (m.kind === kind ? m.score : 0), 0);
+  return weight('goal') > weight('challenge') ? 'goal' : 'challenge';
 }
 
-/** Groups near-identical sentences, then orders by how many meetings said it, then strength. */
-function rank(candidates: Candidate[]): InsightRecord[] {
-  const groups: Array<{ best: Candidate; meetingIds: Set<string>; words: Set<string> }> = [];
-  for (const candidate of candidates) {
-    const group = groups.find((g) => saySameThing(g.words, candidate.words));
-    if (!group) {
-      groups.push({
-        best: candidate,
-        meetingIds: new Set([candidate.meetingId]),
-        words: candidate.words,
-      });
-      continue;
-    }
-    group.meetingIds.add(candidate.meetingId);
-    if (candidate.score > group.best.score) group.best = candidate;
-  }
+/** A kind's groups, most often said first, then most strongly; each quoting its best sentence. */
+function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
   return groups
+    .filter((group) => kindOf(group) === kind)
+    .map((group) => {
+      const members = group.members.filter((m) => m.kind === kind);
+      const best = members.reduce((a, b) =>
+        b.score > a.score || (b.score === a.score && b.words.size > a.words.size) ? b : a,
+      );
+      const meetingIds = [...new Set(group.members.map((m) => m.meetingId))];
+      const strength = members.reduce((sum, m) => sum + m.score, 0);
+      // Fathom's key takeaways are what the meeting was about; an aside seldom makes them.
+      const takeaway = group.members.some((m) => m.source === 'summary') ? 1 : 0;
+      return { best, meetingIds, strength, takeaway, quotes: group.members };
+    })
     .sort(
       (a, b) =>
-        b.meetingIds.size - a.meetingIds.size ||
-        b.best.score - a.best.score ||
-        a.best.text.localeCompare(b.best.text),
+        b.meetingIds.length - a.meetingIds.length ||
+        b.takeaway - a.takeaway ||
+        b.strength - a.strength ||
+        a.best.quote.localeCompare(b.best.quote),
     )
     .slice(0, MAX_PER_LIST)
-    .map((g) => ({ text: g.best.text, meeting_ids: [...g.meetingIds] }));
+    .map(({ best, meetingIds, quotes }) => ({
+      text: asSentence(best.quote),
+      meeting_ids: meetingIds,
+      quotes: quotes.map(({ meetingId, quote }) => ({ meetingId, quote })),
+    }));
 }
 
-function score(text: string, cues: Array<[RegExp, number]>): number {
-  return cues.reduce((sum, [cue, weight]) => sum + (cue.test(text) ? weight : 0), 0);
-}
-
-function splitSentences(text: string): string[] {
-  return text
-    .split(/(?<=[.!?])\s+(?=[A-Z"'])/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/** Drops spoken filler at the start, and makes it read as a sentence. */
-function tidy(sentence: string): string {
-  let text = sentence.replace(/\s+/g, ' ').trim();
-  text = text.replace(/^((so|yeah|yes|well|honestly|okay|ok|right|and|but|look|um|uh),?\s+)+/i, '');
-  if (text === '') return text;
-  text = text[0]?.toUpperCase() + text.slice(1);
-  return /[.!?]$/.test(text) ? text : `${text}.`;
-}
-
-const STOP_WORDS = new Set(
-  'the a an and or but to of in on for with our we they their is are was were be been it that this at by from as so can'.split(
-    ' ',
-  ),
-);
-
-function contentWords(text: string): Set<string> {
-  return new Set(
-    text
-      .toLowerCase()
-      .split(/[^a-z0-9']+/)
-      .filter((w) => w.length > 2 && !STOP_WORDS.has(w)),
-  );
-}
-
-function saySameThing(a: Set<string>, b: Set<string>): boolean {
-  let shared = 0;
-  for (const word of a) if (b.has(word)) shared++;
-  const union = a.size + b.size - shared;
-  const smaller = Math.min(a.size, b.size);
-  if (union === 0) return false;
-  return shared / union >= SAME_JACCARD || (smaller >= 5 && shared / smaller >= SAME_OVERLAP);
+/** The quote as a sentence: capitalised, ending in a full stop. */
+function asSentence(quote: string): string {
+  const text = quote.replace(/\s+/g, ' ').trim();
+  const capital = (text[0]?.toUpperCase() ?? '') + text.slice(1);
+  return /[.!]$/.test(capital) ? capital : `${capital.replace(/[,;:]$/, '')}.`;
 }
