@@ -59,17 +59,23 @@ export function useSharedSubscriptionExecution(): Plugin {
   };
 }
 
-/** Maps each value of `source`; ending the result ends the source (so it can release). */
+/**
+ * Maps each value of `source`; ending the result ends the source (so it can release). No
+ * async functions: a subscription waiting for its next event holds a pending promise, not
+ * a suspended frame.
+ */
 function mapAsyncIterable<T, U>(
   source: AsyncIterable<T>,
   map: (value: T) => MaybePromise<U>,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
+  const done: IteratorResult<U> = { value: undefined, done: true };
   return {
-    async next() {
-      const step = await iterator.next();
-      if (step.done) return { value: undefined, done: true };
-      return { value: await map(step.value), done: false };
+    next() {
+      return iterator.next().then(async (step) => {
+        if (step.done) return done;
+        return { value: await map(step.value), done: false };
+      });
     },
     async return() {
       await iterator.return?.();

@@ -60,15 +60,33 @@ export async function runEnvelopedOperation(
     return;
   }
   subscriber.onCancel = () => void events.return?.();
-  try {
-    for (let step = await events.next(); !step.done; step = await events.next()) {
-      subscriber.next(results.of(step.value));
-    }
-  } catch (error) {
-    subscriber.fail(JSON.stringify([streamError(error)]));
-    return;
-  }
-  subscriber.complete();
+  forwardEvents(events, results, subscriber);
+}
+
+/**
+ * Sends each event of a subscription as it comes, then its end. Chained promise callbacks
+ * rather than an async loop: what a waiting subscription holds is its pending `next`, not a
+ * suspended frame that would keep everything the operation was set up with.
+ */
+function forwardEvents(
+  events: AsyncIterator<ExecutionResult>,
+  results: SerialisedResults,
+  subscriber: Subscriber,
+): void {
+  const pull = (): void => {
+    events.next().then(
+      (step) => {
+        if (step.done) {
+          subscriber.complete();
+          return;
+        }
+        subscriber.next(results.of(step.value));
+        pull();
+      },
+      (error: unknown) => subscriber.fail(JSON.stringify([streamError(error)])),
+    );
+  };
+  pull();
 }
 
 /** A failed event stream (the server shutting down, a lost store) as the client sees it. */

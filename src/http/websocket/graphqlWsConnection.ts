@@ -35,6 +35,12 @@ export const SLOW_CLIENT_CLOSE = {
  */
 const SLOW_CLIENT_CLOSE_GRACE_MS = 5_000;
 
+/**
+ * Past this much data queued in the socket, messages are held back, as text, until it
+ * drains. Above the socket's own high-water mark (16 KiB), so that its 'drain' follows.
+ */
+const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
+
 const optionalObject = z.record(z.string(), z.unknown()).nullish();
 
 const subscribePayload = z.object({
@@ -110,6 +116,11 @@ export class GraphQLWsConnection implements HeldConnection {
   private principal: Principal | null = null;
   private readonly operations = new Map<string, ConnectionSubscriber>();
   private initTimer: NodeJS.Timeout | null = null;
+  /** Messages held back while the socket drains, in order, and their length. */
+  private readonly held: string[] = [];
+  private heldBytes = 0;
+  /** The socket holds more than SOCKET_HIGH_WATER_BYTES: waiting for its 'drain'. */
+  private congested = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -135,28 +146,63 @@ export class GraphQLWsConnection implements HeldConnection {
 
   /**
    * Sends raw protocol text, if the socket is still open. It leaves with whatever else is
-   * sent in this turn (a last result with its completion: one write).
+   * sent in this turn (a last result with its completion: one write). While the socket is
+   * congested the text is held instead: a result's JSON is shared by every subscriber of
+   * its operation, so what a slow client is owed stays references to that one text, not a
+   * framed copy in the socket's buffer for each client.
    */
   send(text: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.deps.turnWrites.hold(this);
+    if (this.congested || this.held.length > 0) {
+      this.held.push(text);
+      this.heldBytes += text.length;
+      return;
+    }
     this.socket.send(text);
   }
 
   /**
-   * What was sent in a turn has been handed to the socket: checked then, since only a send
-   * adds to what the socket holds. A client past the bound gets no more data. Its operations
-   * end now (releasing their run watches), the close frame (1013) is queued behind what it
-   * has not read, and the socket is dropped if the client has not taken it within the grace.
+   * What was sent in a turn has been handed to the socket. A client whose unsent data (in
+   * the socket and held) is past the bound gets no more data: its operations end now
+   * (releasing their run watches), the close frame (1013) is queued behind what it has not
+   * read, and the socket is dropped if the client has not taken it within the grace. A
+   * socket above the high-water mark holds what follows until it drains.
    */
   written(): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    if (!this.deps.tooFarBehind(this.socket.bufferedAmount)) return;
-    this.socket.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
-    const drop = setTimeout(() => this.socket.terminate(), SLOW_CLIENT_CLOSE_GRACE_MS);
-    drop.unref();
-    this.socket.once('close', () => clearTimeout(drop));
-    this.closed();
+    const buffered = this.socket.bufferedAmount;
+    if (this.deps.tooFarBehind(buffered + this.heldBytes)) {
+      this.held.length = 0;
+      this.heldBytes = 0;
+      this.socket.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+      const drop = setTimeout(() => this.socket.terminate(), SLOW_CLIENT_CLOSE_GRACE_MS);
+      drop.unref();
+      this.socket.once('close', () => clearTimeout(drop));
+      this.closed();
+    } else if (buffered > SOCKET_HIGH_WATER_BYTES) {
+      if (this.congested) return;
+      this.congested = true;
+      this.tcp.once('drain', this.drained);
+    } else if (this.held.length > 0) {
+      this.sendHeld();
+    }
+  }
+
+  private readonly drained = (): void => {
+    this.congested = false;
+    this.sendHeld();
+  };
+
+  /** Sends held messages, in order, until the socket is above the high-water mark again. */
+  private sendHeld(): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.deps.turnWrites.hold(this);
+    while (this.held.length > 0 && this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) {
+      const text = this.held.shift() as string;
+      this.heldBytes -= text.length;
+      this.socket.send(text);
+    }
   }
 
   /** Forgets an operation that ended on the server's side. */
@@ -252,6 +298,7 @@ export class GraphQLWsConnection implements HeldConnection {
 
   private closed(): void {
     if (this.initTimer) clearTimeout(this.initTimer);
+    this.tcp.off('drain', this.drained);
     const open = [...this.operations.values()];
     this.operations.clear();
     for (const subscriber of open) subscriber.cancel();
