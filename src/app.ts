@@ -145,10 +145,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       yoga,
       auth,
       clientAddressOf,
-      services,
       logger,
       unsentLimit,
-      onSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },
   );

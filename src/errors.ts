@@ -5,13 +5,20 @@ import { GraphQLError } from 'graphql';
  * them to GraphQL `extensions.code` and HTTP statuses; anything else is an internal error
  * whose message is never shown.
  */
-export type ErrorCode = 'BAD_USER_INPUT' | 'NOT_FOUND' | 'UNAUTHENTICATED' | 'RATE_LIMITED';
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED'
+  /** The server cannot go on serving this (it is shutting down): try again, elsewhere. */
+  | 'UNAVAILABLE';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
   UNAUTHENTICATED: 401,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {
@@ -39,6 +46,8 @@ export const unauthenticated = (message = 'A valid bearer token is required.') =
   new AppError('UNAUTHENTICATED', message);
 export const rateLimited = (message: string, retryAfterSeconds: number) =>
   new AppError('RATE_LIMITED', message, retryAfterSeconds);
+
+export const unavailable = (message: string) => new AppError('UNAVAILABLE', message);
 
 /**
  * The GraphQL form of an AppError. Only UNAUTHENTICATED changes the HTTP status (401): the

@@ -1,4 +1,4 @@
-import { type ExecutionResult, GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { maskError as yogaMaskError } from 'graphql-yoga';
 import { AppError, toGraphQLError } from '../errors.ts';
 
@@ -33,16 +33,4 @@ export function findAppError(error: unknown): AppError | undefined {
     current = wrapper.originalError ?? wrapper.cause;
   }
   return undefined;
-}
-
-/**
- * A result's errors masked as Yoga masks every result it sends, for results executed
- * outside Yoga (the WebSocket fan-out executes run states with graphql-js itself).
- */
-export function maskResultErrors(result: ExecutionResult): ExecutionResult {
-  if (!result.errors) return result;
-  return {
-    ...result,
-    errors: result.errors.map((error) => maskError(error, MASKED_ERROR_MESSAGE) as GraphQLError),
-  };
 }

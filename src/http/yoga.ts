@@ -4,18 +4,18 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
-import { type ClientAddressOf, UNKNOWN_ADDRESS } from './clientAddress.ts';
+import type { ClientAddressOf } from './clientAddress.ts';
 import { findAppError, MASKED_ERROR_MESSAGE, maskError } from './errorMasking.ts';
 import { graphiqlOptions } from './graphiql.ts';
+import { createGraphQLContext } from './graphqlContext.ts';
 import { useDisabledIntrospection } from './plugins/useDisabledIntrospection.ts';
 import { useRefusalLog } from './plugins/useRefusalLog.ts';
-import { logIfRefused } from './refusalLog.ts';
 
 /** What node:http hands Yoga, plus what the WebSocket transport sets for its operations. */
 export interface ServerContext {
   req?: IncomingMessage;
   res?: ServerResponse;
-  /** Set by the WebSocket transport, which authenticates once per connection. */
+  /** Set by the WebSocket server, which authenticates once per connection. */
   principal?: Principal;
 }
 
@@ -32,7 +32,7 @@ export interface YogaDeps {
 }
 
 export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
-  const { auth, services, logger, clientAddressOf } = deps;
+  const { logger } = deps;
   return createYoga<ServerContext, GraphQLContext>({
     schema: deps.schema,
     graphqlEndpoint: '/graphql',
@@ -66,18 +66,12 @@ export function createEngagementYoga(deps: YogaDeps): EngagementYoga {
       useRefusalLog(logger),
       ...(deps.plugins ?? []),
     ],
-    context: async (initial) => {
-      const transport = initial.principal
-        ? 'websocket'
-        : initial.request.headers.get('accept')?.includes('text/event-stream')
-          ? 'sse'
-          : 'http';
-      if (initial.principal) return { ...services, principal: initial.principal, transport };
-      const clientAddress = initial.req ? clientAddressOf(initial.req) : UNKNOWN_ADDRESS;
-      const principal = await auth
-        .authenticate(initial.request.headers.get('authorization'), clientAddress)
-        .catch(logIfRefused(logger, clientAddress, transport));
-      return { ...services, principal, transport };
-    },
+    context: (initial) =>
+      createGraphQLContext(
+        deps,
+        initial.principal
+          ? { kind: 'websocket', principal: initial.principal }
+          : { kind: 'http', request: initial.request, req: initial.req },
+      ),
   });
 }

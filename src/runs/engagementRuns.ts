@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../errors.ts';
+import { unavailable } from '../errors.ts';
 import type { EngagementStore } from '../kv/engagementStore.ts';
 import type { KeySpace } from '../kv/keySpace.ts';
 import type { SubscriptionTransport } from '../metrics.ts';
-import {
-  isDeletedNotice,
-  isTerminal,
-  type RunChannelMessage,
-  type RunRecord,
-} from '../model/runRecord.ts';
+import type { RunChannelMessage, RunRecord } from '../model/runRecord.ts';
 import { newRun } from '../model/runTransitions.ts';
 import type { RunEventBus } from '../pubsub/runEventBus.ts';
 import type { RunQueue } from './runQueue.ts';
-import { RunUpdateStream } from './runUpdateStream.ts';
+import { SharedRunWatch } from './sharedRunWatch.ts';
 
 export interface EngagementRunsDeps {
   store: EngagementStore;
@@ -35,8 +30,9 @@ export interface EngagementRunsDeps {
 export class EngagementRuns {
   private readonly now: () => Date;
   private readonly newRunId: () => string;
-  /** Open watches, each with how to catch it up from the store. */
-  private readonly openStreams = new Map<RunUpdateStream<RunChannelMessage>, () => Promise<void>>();
+  /** The live shared watch of each watched run, by its channel. */
+  private readonly sharedWatches = new Map<string, SharedRunWatch>();
+  private watcherCount = 0;
 
   constructor(private readonly deps: EngagementRunsDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -87,9 +83,14 @@ export class EngagementRuns {
     return this.deps.store.deleteAll(domain);
   }
 
-  /** Number of watches open now. */
+  /** Watches open now: one per watcher, whether or not it shares its run's watch. */
   get openWatches(): number {
-    return this.openStreams.size;
+    return this.watcherCount;
+  }
+
+  /** Runs watched now: one pub/sub subscription each, whatever their watchers. */
+  get watchedRuns(): number {
+    return this.sharedWatches.size;
   }
 
   /**
@@ -97,7 +98,7 @@ export class EngagementRuns {
    * shutdown), releasing their pub/sub subscriptions while the connection is still up.
    */
   endAllWatches(reason: string): void {
-    for (const stream of [...this.openStreams.keys()]) stream.fail(new Error(reason));
+    for (const shared of [...this.sharedWatches.values()]) shared.fail(unavailable(reason));
   }
 
   /**
@@ -106,73 +107,58 @@ export class EngagementRuns {
    * gets the run's latest state (if newer), or ends when the run no longer exists.
    */
   async resyncWatches(): Promise<void> {
-    await Promise.allSettled([...this.openStreams.values()].map((resync) => resync()));
+    await Promise.allSettled([...this.sharedWatches.values()].map((shared) => shared.resync()));
   }
 
   /**
    * The run's current state, then every later state in version order, ending after a
-   * terminal one. The channel is subscribed before the current state is read, so a write
-   * landing in between is delivered (and a duplicate of the snapshot is dropped by version).
-   * A deletion of the run is delivered as its notice, and ends the stream too.
-   * Rejects with NOT_FOUND when the run does not exist. `transport` labels the watch in the
-   * open-subscriptions gauge; null leaves it uncounted, for a caller that counts its own
-   * subscribers of one shared watch.
+   * terminal one. A deletion of the run is delivered as its notice, and ends the stream too.
+   * Watchers of one run share one watch of it in this process (one pub/sub subscription,
+   * one snapshot read; see SharedRunWatch): a watcher joining a live one starts from the
+   * latest state it holds. Rejects with NOT_FOUND when the run does not exist. `transport`
+   * labels the watch in the open-subscriptions gauge.
    */
   async watch(
     domain: string,
     runId: string,
-    transport: SubscriptionTransport | null = 'http',
+    transport: SubscriptionTransport = 'http',
   ): Promise<AsyncIterableIterator<RunChannelMessage>> {
+    for (;;) {
+      const shared = this.sharedWatch(domain, runId);
+      await shared.started;
+      this.watchChanged(transport, 1);
+      const stream = shared.join(() => this.watchChanged(transport, -1));
+      if (stream) return stream;
+      // Its last watcher left while this one waited: the run gets a watch of its own again.
+      this.watchChanged(transport, -1);
+    }
+  }
+
+  /** The run's live shared watch, opened now when there is none. */
+  private sharedWatch(domain: string, runId: string): SharedRunWatch {
     const { events, store, keys } = this.deps;
-    let lastVersion = 0;
-    let stream: RunUpdateStream<RunChannelMessage> | null = null;
-    const early: RunChannelMessage[] = [];
-
-    const deliver = (message: RunChannelMessage) => {
-      if (!stream) {
-        early.push(message);
-        return;
-      }
-      if (isDeletedNotice(message)) {
-        stream.push(message);
-        stream.finish();
-        return;
-      }
-      if (message.version <= lastVersion) return;
-      lastVersion = message.version;
-      stream.push(message);
-      if (isTerminal(message)) stream.finish();
-    };
-
-    const subscriptionId = await events.subscribe(keys.runChannel(domain, runId), (message) =>
-      deliver(message as RunChannelMessage),
-    );
-    const release = () => {
-      if (stream) this.openStreams.delete(stream);
-      events.unsubscribe(subscriptionId);
-      if (transport) this.deps.onWatchChange?.(transport, -1);
-    };
-    if (transport) this.deps.onWatchChange?.(transport, 1);
-
-    let snapshot: RunRecord | null;
-    try {
-      snapshot = await store.get(domain, runId);
-    } catch (error) {
-      release();
-      throw error;
-    }
-    if (!snapshot) {
-      release();
-      throw notFound(`No run ${runId} for ${domain}.`);
-    }
-
-    stream = new RunUpdateStream<RunChannelMessage>(release);
-    this.openStreams.set(stream, async () => {
-      const current = await store.get(domain, runId);
-      deliver(current ?? { deleted: true, domain, run_id: runId });
+    const channel = keys.runChannel(domain, runId);
+    const live = this.sharedWatches.get(channel);
+    if (live) return live;
+    const shared: SharedRunWatch = new SharedRunWatch({
+      store,
+      events,
+      domain,
+      runId,
+      channel,
+      onClosed: () => {
+        if (this.sharedWatches.get(channel) === shared) this.sharedWatches.delete(channel);
+      },
     });
-    deliver(snapshot);
-    for (const message of early.splice(0)) deliver(message);
-    return stream;
+    this.sharedWatches.set(channel, shared);
+    shared.started.catch(() => {
+      // Reported to every caller that awaits it; unawaited, it must not end the process.
+    });
+    return shared;
+  }
+
+  private watchChanged(transport: SubscriptionTransport, delta: 1 | -1): void {
+    this.watcherCount += delta;
+    this.deps.onWatchChange?.(transport, delta);
   }
 }

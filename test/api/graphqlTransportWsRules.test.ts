@@ -477,7 +477,7 @@ describe('subscribe', () => {
     expect(await client.next()).toEqual({
       id: 's',
       type: 'error',
-      payload: [{ message: 'Kaboom' }],
+      payload: [{ message: 'Kaboom', extensions: { code: 'UNAVAILABLE' } }],
     });
     expect(await client.barrier()).toEqual([]);
     expect(await client.within(100)).toEqual([]);

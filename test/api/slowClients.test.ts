@@ -220,13 +220,13 @@ describe.each(TRANSPORTS)('a client that stops reading, over %s', (transport) =>
   }, 120_000);
 });
 
-describe('a WebSocket client that stops reading a subscription the fan-out does not take', () => {
+describe('a WebSocket client that stops reading a document of its own', () => {
   it('is closed past the bound alike', async () => {
     const server = await app(SMALL_BOUND);
     const run = await storedRun(server);
     const normal = reader('ws', server, run.run_id);
     await normal.waitFor(1);
-    // A directive on the field sends the watch down the general (envelop) path.
+    // Another document than the reader's: its results are executed and serialised apart.
     const query = `subscription Watch($domain: String!, $runId: ID!) {
       engagementUpdated(domain: $domain, runId: $runId) @include(if: true) { version summary { goals { text } } }
     }`;

@@ -10,15 +10,15 @@ import type { Logger } from 'pino';
  * of a watched run), not for one sent once, and a client sending ever new documents would
  * otherwise make the server compile on every request.
  */
-export const INTERPRETED_EXECUTIONS = 1;
+const INTERPRETED_EXECUTIONS = 1;
 
 /**
  * Queries and mutations of a document seen before are executed by graphql-jit: compiled
  * once into a function (and a serialiser of its result's shape). This is the polling path
  * (`engagementStatus` every 2 s per client), the request that repeats most.
  *
- * Subscriptions keep their own execution (useSharedSubscriptionExecution over SSE, the
- * per-run fan-out over WebSocket). A document that cannot be compiled is answered with the
+ * Subscription events keep their own execution (useSharedSubscriptionExecution, once per
+ * event and distinct operation on every transport). A document that cannot be compiled is answered with the
  * compiler's errors and logged; none is expected, since only validated documents get here.
  */
 export function useCompiledExecution(logger: Logger): Plugin {

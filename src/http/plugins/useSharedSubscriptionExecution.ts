@@ -11,9 +11,10 @@ type MaybePromise<T> = T | Promise<T>;
 
 /**
  * Executes each subscription event once per distinct operation instead of once per
- * subscriber. A write of a run reaches every subscriber of that run as the same message
- * object (the pub/sub parses it once), so subscribers that sent the same document with the
- * same variables share one execution result; only the transport framing stays per socket.
+ * subscriber, on every transport. A write of a run reaches every watcher of that run in the
+ * process as the same message object (runs.watch shares one watch per run), so subscribers
+ * that sent the same document with the same variables share one execution result; only
+ * serialisation (once per result over WebSocket) and framing remain per transport.
  *
  * Sound only because resolving a run event does not depend on the GraphQL context (who is
  * asking is checked when the subscription is set up, not per event). A field whose value
@@ -59,17 +60,23 @@ export function useSharedSubscriptionExecution(): Plugin {
   };
 }
 
-/** Maps each value of `source`; ending the result ends the source (so it can release). */
+/**
+ * Maps each value of `source`; ending the result ends the source (so it can release). No
+ * async functions: a subscription waiting for its next event holds a pending promise, not
+ * a suspended frame.
+ */
 function mapAsyncIterable<T, U>(
   source: AsyncIterable<T>,
   map: (value: T) => MaybePromise<U>,
 ): AsyncIterableIterator<U> {
   const iterator = source[Symbol.asyncIterator]();
+  const done: IteratorResult<U> = { value: undefined, done: true };
   return {
-    async next() {
-      const step = await iterator.next();
-      if (step.done) return { value: undefined, done: true };
-      return { value: await map(step.value), done: false };
+    next() {
+      return iterator.next().then(async (step) => {
+        if (step.done) return done;
+        return { value: await map(step.value), done: false };
+      });
     },
     async return() {
       await iterator.return?.();

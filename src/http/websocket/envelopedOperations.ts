@@ -1,5 +1,6 @@
 import {
   type DocumentNode,
+  type ExecutionResult,
   GraphQLError,
   type GraphQLFormattedError,
   getOperationAST,
@@ -7,14 +8,17 @@ import {
 import { isAsyncIterable } from 'graphql-yoga';
 import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
+import type { SerialisedResults } from './serialisedResults.ts';
 
 /**
- * Runs any operation sent over WebSocket through Yoga's envelop, so that its plugins, error
+ * Runs an operation sent over WebSocket through Yoga's envelop, so that its plugins, error
  * masking and context are the same as over HTTP: a query or mutation gets one `next`, a
- * subscription every event, then `complete`. Invalid documents get an `error` message.
+ * subscription every event, then `complete`. Invalid documents get an `error` message. The
+ * principal is the connection's, authenticated at `connection_init`.
  */
 export async function runEnvelopedOperation(
   yoga: EngagementYoga,
+  results: SerialisedResults,
   subscriber: Subscriber,
 ): Promise<void> {
   const { payload, principal } = subscriber;
@@ -51,24 +55,44 @@ export async function runEnvelopedOperation(
   if (!subscriber.active) return;
   const result = await (operation.operation === 'subscription' ? subscribe(args) : execute(args));
   if (!isAsyncIterable(result)) {
-    subscriber.last(JSON.stringify(result));
+    subscriber.next(results.of(result));
+    subscriber.complete();
     return;
   }
-  const events = result[Symbol.asyncIterator]();
+  // Envelop types a subscription's events loosely; they are execution results.
+  const events = result[Symbol.asyncIterator]() as AsyncIterator<ExecutionResult>;
   if (!subscriber.active) {
     await events.return?.();
     return;
   }
   subscriber.onCancel = () => void events.return?.();
-  try {
-    for (let step = await events.next(); !step.done; step = await events.next()) {
-      subscriber.next(JSON.stringify(step.value));
-    }
-  } catch (error) {
-    subscriber.fail(JSON.stringify([streamError(error)]));
-    return;
-  }
-  subscriber.complete();
+  forwardEvents(events, results, subscriber);
+}
+
+/**
+ * Sends each event of a subscription as it comes, then its end. Chained promise callbacks
+ * rather than an async loop: what a waiting subscription holds is its pending `next`, not a
+ * suspended frame that would keep everything the operation was set up with.
+ */
+function forwardEvents(
+  events: AsyncIterator<ExecutionResult>,
+  results: SerialisedResults,
+  subscriber: Subscriber,
+): void {
+  const pull = (): void => {
+    events.next().then(
+      (step) => {
+        if (step.done) {
+          subscriber.complete();
+          return;
+        }
+        subscriber.next(results.of(step.value));
+        pull();
+      },
+      (error: unknown) => subscriber.fail(JSON.stringify([streamError(error)])),
+    );
+  };
+  pull();
 }
 
 /**
@@ -87,7 +111,7 @@ function errorsJson(errors: readonly GraphQLError[]): string {
 }
 
 /** A failed event stream (the server shutting down, a lost store) as the client sees it. */
-export function streamError(error: unknown): GraphQLError {
+function streamError(error: unknown): GraphQLError {
   const originalError = error instanceof Error ? error : new Error(String(error));
   return new GraphQLError(originalError.message, { originalError });
 }

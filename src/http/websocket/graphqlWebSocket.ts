@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
-import type { AppServices } from '../../context.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
 import type { UnsentDataLimit } from '../unsentDataLimit.ts';
@@ -15,7 +14,8 @@ import {
   type Subscriber,
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
-import { RunUpdateFanOut } from './runUpdateFanOut.ts';
+import { SerialisedResults } from './serialisedResults.ts';
+import { TurnWrites } from './turnWrites.ts';
 
 export interface WebSocketTransport {
   /** Closes every socket (1001, going away) and stops accepting new ones. */
@@ -27,12 +27,9 @@ export interface WebSocketTransportDeps {
   yoga: EngagementYoga;
   auth: Authenticator;
   clientAddressOf: ClientAddressOf;
-  services: AppServices;
   logger: Logger;
   /** MAX_UNSENT_BYTES: a socket whose client stops reading is closed past it. */
   unsentLimit: UnsentDataLimit;
-  /** Told when an `engagementUpdated` subscriber joins or leaves. */
-  onSubscriberChange(delta: 1 | -1): void;
 }
 
 export interface WebSocketOptions {
@@ -47,10 +44,10 @@ export interface WebSocketOptions {
 /**
  * GraphQL over WebSocket (`graphql-transport-ws`, what graphql-ws clients speak) on the HTTP
  * server's `/graphql` path. The token is checked once, in `connection_init`; a bad one closes
- * the socket with 4403. `engagementUpdated` watches are served by the per-run fan-out; every
- * other operation, and every watch the fan-out does not take, runs through Yoga's envelop as
- * over HTTP. A client that stops reading is closed (1013) once its unsent data passes
- * MAX_UNSENT_BYTES.
+ * the socket with 4403. Every operation runs through Yoga's envelop as over HTTP, with the
+ * connection's principal; a result shared by many subscribers (one execution per run state
+ * and distinct operation) is serialised once for all of them. A client that stops reading is
+ * closed (1013) once its unsent data passes MAX_UNSENT_BYTES.
  */
 export function attachGraphQLWebSocket(
   server: Server,
@@ -58,15 +55,15 @@ export function attachGraphQLWebSocket(
   options: WebSocketOptions,
 ): WebSocketTransport {
   const { yoga, auth, logger, clientAddressOf } = deps;
-  const generic = (subscriber: Subscriber) => {
-    runEnvelopedOperation(yoga, subscriber).catch((error: unknown) => subscriber.abort(error));
+  const results = new SerialisedResults();
+  const turnWrites = new TurnWrites();
+  const operations = {
+    start: (subscriber: Subscriber) => {
+      runEnvelopedOperation(yoga, results, subscriber).catch((error: unknown) =>
+        subscriber.abort(error),
+      );
+    },
   };
-  const fanOut = new RunUpdateFanOut({
-    yoga,
-    services: deps.services,
-    fallback: generic,
-    onSubscriberChange: deps.onSubscriberChange,
-  });
 
   const perClient = new Map<string, number>();
   const wss = new WebSocketServer({
@@ -106,14 +103,16 @@ export function attachGraphQLWebSocket(
       if (left <= 0) perClient.delete(clientAddress);
       else perClient.set(clientAddress, left);
     });
+    const authenticate = (params: Record<string, unknown>) => {
+      const header = params.Authorization ?? params.authorization;
+      return auth
+        .authenticate(typeof header === 'string' ? header : undefined, clientAddress)
+        .catch(logIfRefused(logger, clientAddress, 'websocket'));
+    };
     new GraphQLWsConnection(socket, tcp, {
-      authenticate: (params) => {
-        const header = params.Authorization ?? params.authorization;
-        return auth
-          .authenticate(typeof header === 'string' ? header : undefined, clientAddress)
-          .catch(logIfRefused(logger, clientAddress, 'websocket'));
-      },
-      operations: fanOut,
+      authenticate,
+      operations,
+      turnWrites,
       initTimeoutMs: options.initTimeoutMs,
       tooFarBehind: (unsentBytes) =>
         deps.unsentLimit.tooFarBehind('websocket', clientAddress, unsentBytes),

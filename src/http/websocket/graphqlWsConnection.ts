@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from '../../auth.ts';
+import type { HeldConnection, TurnWrites } from './turnWrites.ts';
 
 /** The subprotocol of GraphQL over WebSocket (graphql-ws's `graphql-transport-ws`). */
 export const GRAPHQL_TRANSPORT_WS = 'graphql-transport-ws';
@@ -33,6 +34,12 @@ export const SLOW_CLIENT_CLOSE = {
  * before the socket is dropped without it.
  */
 const SLOW_CLIENT_CLOSE_GRACE_MS = 5_000;
+
+/**
+ * Past this much data queued in the socket, messages are held back, as text, until it
+ * drains. Above the socket's own high-water mark (16 KiB), so that its 'drain' follows.
+ */
+const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 
 const optionalObject = z.record(z.string(), z.unknown()).nullish();
 
@@ -67,8 +74,6 @@ export interface Subscriber {
   readonly active: boolean;
   /** Sends one result, given as its JSON. */
   next(resultJson: string): void;
-  /** Sends the last result and the completion together, in one socket write. */
-  last(resultJson: string): void;
   /** Sends `error` (the JSON of a list of GraphQL errors) and ends the operation. */
   fail(errorsJson: string): void;
   complete(): void;
@@ -87,6 +92,8 @@ export interface ConnectionDeps {
   /** Resolves to the principal of the `connection_init` payload, or rejects (4403). */
   authenticate(connectionParams: Record<string, unknown>): Promise<Principal>;
   operations: OperationRunner;
+  /** Lets what is sent in one turn of the event loop leave in one write. */
+  turnWrites: TurnWrites;
   /** How long a new socket may wait before `connection_init` (4408 after it). */
   initTimeoutMs: number;
   /**
@@ -104,16 +111,21 @@ export interface ConnectionDeps {
  * ends it, or the socket closes. Results arrive already serialised, so a result shared by
  * many subscribers is framed, not re-serialised, per socket.
  */
-export class GraphQLWsConnection {
+export class GraphQLWsConnection implements HeldConnection {
   private initReceived = false;
   private principal: Principal | null = null;
   private readonly operations = new Map<string, ConnectionSubscriber>();
   private initTimer: NodeJS.Timeout | null = null;
+  /** Messages held back while the socket drains, in order, and their length. */
+  private readonly held: string[] = [];
+  private heldBytes = 0;
+  /** The socket holds more than SOCKET_HIGH_WATER_BYTES: waiting for its 'drain'. */
+  private congested = false;
 
   constructor(
     private readonly socket: WebSocket,
-    /** The TCP socket under `socket`, to send a last result and its completion in one write. */
-    private readonly tcp: Socket,
+    /** The TCP socket under `socket`, whose writes are held to the end of a turn. */
+    readonly tcp: Socket,
     private readonly deps: ConnectionDeps,
   ) {
     socket.once('close', () => this.closed());
@@ -132,21 +144,65 @@ export class GraphQLWsConnection {
     socket.on('message', (data) => this.receive(String(data)));
   }
 
-  /** Sends raw protocol text, if the socket is still open. */
+  /**
+   * Sends raw protocol text, if the socket is still open. It leaves with whatever else is
+   * sent in this turn (a last result with its completion: one write). While the socket is
+   * congested the text is held instead: a result's JSON is shared by every subscriber of
+   * its operation, so what a slow client is owed stays references to that one text, not a
+   * framed copy in the socket's buffer for each client.
+   */
   send(text: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    this.deps.turnWrites.hold(this);
+    if (this.congested || this.held.length > 0) {
+      this.held.push(text);
+      this.heldBytes += text.length;
+      return;
+    }
     this.socket.send(text);
-    this.closeIfTooFarBehind();
   }
 
-  /** Sends both texts in one write to the TCP socket. */
-  sendTogether(first: string, second: string): void {
+  /**
+   * What was sent in a turn has been handed to the socket. A client whose unsent data (in
+   * the socket and held) is past the bound gets no more data: its operations end now
+   * (releasing their run watches), the close frame (1013) is queued behind what it has not
+   * read, and the socket is dropped if the client has not taken it within the grace. A
+   * socket above the high-water mark holds what follows until it drains.
+   */
+  written(): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    this.tcp.cork();
-    this.socket.send(first);
-    this.socket.send(second);
-    this.tcp.uncork();
-    this.closeIfTooFarBehind();
+    const buffered = this.socket.bufferedAmount;
+    if (this.deps.tooFarBehind(buffered + this.heldBytes)) {
+      this.held.length = 0;
+      this.heldBytes = 0;
+      this.socket.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
+      const drop = setTimeout(() => this.socket.terminate(), SLOW_CLIENT_CLOSE_GRACE_MS);
+      drop.unref();
+      this.socket.once('close', () => clearTimeout(drop));
+      this.closed();
+    } else if (buffered > SOCKET_HIGH_WATER_BYTES) {
+      if (this.congested) return;
+      this.congested = true;
+      this.tcp.once('drain', this.drained);
+    } else if (this.held.length > 0) {
+      this.sendHeld();
+    }
+  }
+
+  private readonly drained = (): void => {
+    this.congested = false;
+    this.sendHeld();
+  };
+
+  /** Sends held messages, in order, until the socket is above the high-water mark again. */
+  private sendHeld(): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.deps.turnWrites.hold(this);
+    while (this.held.length > 0 && this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) {
+      const text = this.held.shift() as string;
+      this.heldBytes -= text.length;
+      this.socket.send(text);
+    }
   }
 
   /** Forgets an operation that ended on the server's side. */
@@ -234,21 +290,6 @@ export class GraphQLWsConnection {
     );
   }
 
-  /**
-   * Checked after every send, since only a send adds to what the socket holds: a client past
-   * the bound gets no more data. Its operations end now (leaving their fan-out groups), the
-   * close frame (1013) is queued behind what it has not read, and the socket is dropped if
-   * the client has not taken it within the grace.
-   */
-  private closeIfTooFarBehind(): void {
-    if (!this.deps.tooFarBehind(this.socket.bufferedAmount)) return;
-    this.socket.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
-    const drop = setTimeout(() => this.socket.terminate(), SLOW_CLIENT_CLOSE_GRACE_MS);
-    drop.unref();
-    this.socket.once('close', () => clearTimeout(drop));
-    this.closed();
-  }
-
   /** Something of ours failed: logged, and the socket closed with no more said (4500). */
   internalError(error: unknown): void {
     this.deps.onInternalError(error);
@@ -257,6 +298,7 @@ export class GraphQLWsConnection {
 
   private closed(): void {
     if (this.initTimer) clearTimeout(this.initTimer);
+    this.tcp.off('drain', this.drained);
     const open = [...this.operations.values()];
     this.operations.clear();
     for (const subscriber of open) subscriber.cancel();
@@ -284,14 +326,6 @@ class ConnectionSubscriber implements Subscriber {
 
   next(resultJson: string): void {
     if (this.open) this.connection.send(`${this.head}"next","payload":${resultJson}}`);
-  }
-
-  last(resultJson: string): void {
-    if (!this.end()) return;
-    this.connection.sendTogether(
-      `${this.head}"next","payload":${resultJson}}`,
-      `${this.head}"complete"}`,
-    );
   }
 
   fail(errorsJson: string): void {

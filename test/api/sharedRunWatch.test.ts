@@ -1,0 +1,116 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  type Subscription,
+  subscribe,
+  type Transport,
+} from '../../support/graphqlClients.ts';
+import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
+import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
+
+type Watched = { engagementUpdated?: { version: number }; run?: { v: number; stage: string } };
+
+const SMALL_WATCH = `subscription Small($domain: String!, $runId: ID!) {
+  run: engagementUpdated(domain: $domain, runId: $runId) { ...Small }
+}
+fragment Small on EngagementRun { v: version stage: status }`;
+
+const gauge = async (server: TestApp, transport: string) => {
+  const text = await server.app.metrics.render();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`engagement_open_subscriptions{transport="${transport}"} `));
+  return Number(line?.split(' ').pop());
+};
+
+/**
+ * Subscribers of one run, over WebSocket and SSE alike, share one watch of it in the process:
+ * one pub/sub subscription and one snapshot read, whatever their number and transport, with
+ * each subscriber getting the states its own document asks for.
+ */
+describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
+  let server: TestApp;
+  const open: Array<Subscription<Watched>> = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((s) => s.dispose()));
+    vi.restoreAllMocks();
+    await server.close();
+  });
+
+  it('share one subscription and one snapshot read across transports and documents', async () => {
+    const pipeline = new ScriptedPipeline();
+    server = await startTestApp(backend, {}, { pipeline });
+    const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
+      server.graphqlUrl,
+      START,
+      { domain: 'acme.com' },
+    );
+    const runId = started.data?.startEngagementSummary.runId as string;
+    const run = await pipeline.started(runId);
+    const reads = vi.spyOn(server.app.backend.store, 'get');
+    const watch = (transport: Transport, query: string) => {
+      const sub = subscribe<Watched>({ transport, ...server }, query, {
+        domain: 'acme.com',
+        runId,
+      });
+      open.push(sub);
+      return sub;
+    };
+
+    // 25 subscribers: two documents, both transports, all subscribing at once.
+    const full = Array.from({ length: 20 }, (_, i) =>
+      watch(i % 2 === 0 ? 'ws' : 'sse', ENGAGEMENT_UPDATED),
+    );
+    const small = Array.from({ length: 5 }, (_, i) => watch(i < 3 ? 'ws' : 'sse', SMALL_WATCH));
+    await Promise.all([...full, ...small].map((s) => s.waitFor(1)));
+    expect(server.app.services.runs.watchedRuns).toBe(1);
+    expect(server.app.services.runs.openWatches).toBe(25);
+    expect(reads.mock.calls.filter(([, id]) => id === runId)).toHaveLength(1);
+    if (server.app.backend.redis) {
+      const channel = server.app.keys.runChannel('acme.com', runId);
+      expect(await server.app.backend.redis.call('PUBSUB', 'NUMSUB', channel)).toEqual([
+        channel,
+        1,
+      ]);
+    }
+    expect(await gauge(server, 'websocket')).toBe(13);
+    expect(await gauge(server, 'sse')).toBe(12);
+
+    await run.report({ stage: 'fetching_meetings' });
+    await run.report({ stage: 'fetching_meetings', meetingsFound: 1 });
+    await Promise.all(full.map((s) => s.waitFor(3)));
+    reads.mockClear(); // the pipeline's own writes read the run too
+    // Subscribers who join the live watch start from its latest state, read from memory.
+    const late = [watch('ws', ENGAGEMENT_UPDATED), watch('sse', ENGAGEMENT_UPDATED)];
+    await Promise.all(late.map((s) => s.waitFor(1)));
+    expect(reads.mock.calls.filter(([, id]) => id === runId)).toHaveLength(0);
+    expect(server.app.services.runs.watchedRuns).toBe(1);
+    await run.report({ stage: 'summarizing' });
+    run.finish(sampleSummary());
+
+    for (const sub of [...full, ...small, ...late]) expect(await sub.ended).toBe('complete');
+    for (const sub of full) {
+      expect(sub.events.map((e) => e.engagementUpdated?.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(sub.errors).toEqual([]);
+    }
+    for (const sub of late) {
+      expect(sub.events.map((e) => e.engagementUpdated?.version)).toEqual([3, 4, 5]);
+    }
+    // Another document gets its own results from the same states.
+    for (const sub of small) {
+      expect(sub.events).toEqual([
+        { run: { v: 1, stage: 'PROCESSING' } },
+        { run: { v: 2, stage: 'PROCESSING' } },
+        { run: { v: 3, stage: 'PROCESSING' } },
+        { run: { v: 4, stage: 'PROCESSING' } },
+        { run: { v: 5, stage: 'COMPLETE' } },
+      ]);
+    }
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(server.app.services.runs.watchedRuns).toBe(0);
+    expect(await gauge(server, 'websocket')).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+  });
+});
