@@ -147,6 +147,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       clientAddressOf,
       logger,
       unsentLimit,
+      onSharedSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },
   );

@@ -80,7 +80,7 @@ export class ServiceMetrics {
     this.runDuration.observe({ outcome }, durationSeconds);
   }
 
-  subscriptionChanged(transport: SubscriptionTransport, delta: 1 | -1): void {
+  subscriptionChanged(transport: SubscriptionTransport, delta: number): void {
     this.openSubscriptions.inc({ transport }, delta);
   }
 

@@ -66,7 +66,9 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     const small = Array.from({ length: 5 }, (_, i) => watch(i < 3 ? 'ws' : 'sse', SMALL_WATCH));
     await Promise.all([...full, ...small].map((s) => s.waitFor(1)));
     expect(server.app.services.runs.watchedRuns).toBe(1);
-    expect(server.app.services.runs.openWatches).toBe(25);
+    // Each SSE subscriber watches; the 13 WebSocket subscribers, with two documents between
+    // them, share two executions of their subscription (two watchers).
+    expect(server.app.services.runs.openWatches).toBe(12 + 2);
     expect(reads.mock.calls.filter(([, id]) => id === runId)).toHaveLength(1);
     if (server.app.backend.redis) {
       const channel = server.app.keys.runChannel('acme.com', runId);
@@ -112,5 +114,56 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     expect(server.app.services.runs.watchedRuns).toBe(0);
     expect(await gauge(server, 'websocket')).toBe(0);
     expect(await gauge(server, 'sse')).toBe(0);
+  });
+
+  it('answers each identical WebSocket subscription to an unknown run for itself', async () => {
+    server = await startTestApp(backend);
+    const unknown = { domain: 'acme.com', runId: '00000000-0000-4000-8000-000000000000' };
+    const subs = Array.from({ length: 5 }, () => {
+      const sub = subscribe<Watched>({ transport: 'ws', ...server }, ENGAGEMENT_UPDATED, unknown);
+      open.push(sub);
+      return sub;
+    });
+    for (const sub of subs) {
+      await sub.ended;
+      expect(
+        sub.errors.map((e) => (e as { extensions?: { code?: string } }).extensions?.code),
+      ).toEqual(['NOT_FOUND']);
+    }
+    expect(server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'websocket')).toBe(0);
+  });
+
+  it('keeps a shared stream for those still subscribed, and releases it after the last', async () => {
+    const pipeline = new ScriptedPipeline();
+    server = await startTestApp(backend, {}, { pipeline });
+    const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
+      server.graphqlUrl,
+      START,
+      { domain: 'acme.com' },
+    );
+    const runId = started.data?.startEngagementSummary.runId as string;
+    const run = await pipeline.started(runId);
+    const subs = Array.from({ length: 3 }, () =>
+      subscribe<Watched>({ transport: 'ws', ...server }, ENGAGEMENT_UPDATED, {
+        domain: 'acme.com',
+        runId,
+      }),
+    );
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    expect(await gauge(server, 'websocket')).toBe(3);
+    const [first, second, third] = subs as [
+      Subscription<Watched>,
+      Subscription<Watched>,
+      Subscription<Watched>,
+    ];
+    await first.dispose(); // the subscriber that opened the stream leaves first
+    await expect.poll(() => gauge(server, 'websocket')).toBe(2);
+    await run.report({ stage: 'fetching_meetings' });
+    await Promise.all([second.waitFor(2), third.waitFor(2)]);
+    await Promise.all([second.dispose(), third.dispose()]);
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'websocket')).toBe(0);
+    run.finish(sampleSummary());
   });
 });

@@ -9,6 +9,7 @@ import { isAsyncIterable } from 'graphql-yoga';
 import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
 import type { SerialisedResults } from './serialisedResults.ts';
+import type { OpenedSubscription, SharedSubscriptions } from './sharedSubscriptions.ts';
 
 /**
  * Runs an operation sent over WebSocket through Yoga's envelop, so that its plugins, error
@@ -20,6 +21,8 @@ export async function runEnvelopedOperation(
   yoga: EngagementYoga,
   results: SerialisedResults,
   subscriber: Subscriber,
+  /** Where identical subscriptions share one execution; null runs this one alone. */
+  shared: SharedSubscriptions | null,
 ): Promise<void> {
   const { payload, principal } = subscriber;
   const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
@@ -45,15 +48,21 @@ export async function runEnvelopedOperation(
     subscriber.fail(JSON.stringify([new GraphQLError('Unable to identify operation')]));
     return;
   }
-  const args = {
+  const args = async () => ({
     schema,
     document,
     operationName: payload.operationName,
     variableValues: payload.variables,
     contextValue: await contextFactory(),
-  };
+  });
+  if (shared?.shareable(schema, operation)) {
+    // Envelop types a subscription's events loosely; they are execution results.
+    shared.serve(subscriber, async () => (await subscribe(await args())) as OpenedSubscription);
+    return;
+  }
+  const ready = await args();
   if (!subscriber.active) return;
-  const result = await (operation.operation === 'subscription' ? subscribe(args) : execute(args));
+  const result = await (operation.operation === 'subscription' ? subscribe(ready) : execute(ready));
   if (!isAsyncIterable(result)) {
     subscriber.next(results.of(result));
     subscriber.complete();
@@ -89,7 +98,7 @@ function forwardEvents(
         subscriber.next(results.of(step.value));
         pull();
       },
-      (error: unknown) => subscriber.fail(JSON.stringify([streamError(error)])),
+      (error: unknown) => subscriber.fail(streamErrorJson(error)),
     );
   };
   pull();
@@ -110,8 +119,11 @@ function errorsJson(errors: readonly GraphQLError[]): string {
   );
 }
 
-/** A failed event stream (the server shutting down, a lost store) as the client sees it. */
-function streamError(error: unknown): GraphQLError {
+/**
+ * A failed event stream (the server shutting down, a lost store) as the client sees it: the
+ * JSON of an `error` message's payload.
+ */
+export function streamErrorJson(error: unknown): string {
   const originalError = error instanceof Error ? error : new Error(String(error));
-  return new GraphQLError(originalError.message, { originalError });
+  return JSON.stringify([new GraphQLError(originalError.message, { originalError })]);
 }

@@ -7,7 +7,7 @@ import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
 import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { EngagementYoga } from '../yoga.ts';
-import { runEnvelopedOperation } from './envelopedOperations.ts';
+import { runEnvelopedOperation, streamErrorJson } from './envelopedOperations.ts';
 import {
   GRAPHQL_TRANSPORT_WS,
   GraphQLWsConnection,
@@ -15,6 +15,7 @@ import {
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
 import { SerialisedResults } from './serialisedResults.ts';
+import { SharedSubscriptions } from './sharedSubscriptions.ts';
 import { TurnWrites } from './turnWrites.ts';
 
 export interface WebSocketTransport {
@@ -30,6 +31,11 @@ export interface WebSocketTransportDeps {
   logger: Logger;
   /** MAX_UNSENT_BYTES: a socket whose client stops reading is closed past it. */
   unsentLimit: UnsentDataLimit;
+  /**
+   * Told when a subscriber joins or leaves a stream another subscriber opened (its watch,
+   * and so the open-subscriptions gauge, counts only the opener).
+   */
+  onSharedSubscriberChange(delta: number): void;
 }
 
 export interface WebSocketOptions {
@@ -57,13 +63,18 @@ export function attachGraphQLWebSocket(
   const { yoga, auth, logger, clientAddressOf } = deps;
   const results = new SerialisedResults();
   const turnWrites = new TurnWrites();
-  const operations = {
-    start: (subscriber: Subscriber) => {
-      runEnvelopedOperation(yoga, results, subscriber).catch((error: unknown) =>
-        subscriber.abort(error),
-      );
-    },
+  const run = (subscriber: Subscriber, sharing: SharedSubscriptions | null) => {
+    runEnvelopedOperation(yoga, results, subscriber, sharing).catch((error: unknown) =>
+      subscriber.abort(error),
+    );
   };
+  const shared = new SharedSubscriptions({
+    results,
+    streamErrorJson,
+    runAlone: (subscriber) => run(subscriber, null),
+    onJoinerChange: deps.onSharedSubscriberChange,
+  });
+  const operations = { start: (subscriber: Subscriber) => run(subscriber, shared) };
 
   const perClient = new Map<string, number>();
   const wss = new WebSocketServer({
