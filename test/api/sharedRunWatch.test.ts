@@ -39,7 +39,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     await server.close();
   });
 
-  it('share one subscription and one snapshot read across transports and documents', async () => {
+  /** The service with a scripted pipeline, and one run of acme.com started on it. */
+  async function serveOneRun() {
     const pipeline = new ScriptedPipeline();
     server = await startTestApp(backend, {}, { pipeline });
     const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
@@ -48,7 +49,11 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
       { domain: 'acme.com' },
     );
     const runId = started.data?.startEngagementSummary.runId as string;
-    const run = await pipeline.started(runId);
+    return { runId, run: await pipeline.started(runId) };
+  }
+
+  it('share one subscription and one snapshot read across transports and documents', async () => {
+    const { runId, run } = await serveOneRun();
     const reads = vi.spyOn(server.app.backend.store, 'get');
     const watch = (transport: Transport, query: string) => {
       const sub = subscribe<Watched>({ transport, ...server }, query, {
@@ -135,15 +140,7 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
   });
 
   it('keeps a shared stream for those still subscribed, and releases it after the last', async () => {
-    const pipeline = new ScriptedPipeline();
-    server = await startTestApp(backend, {}, { pipeline });
-    const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
-      server.graphqlUrl,
-      START,
-      { domain: 'acme.com' },
-    );
-    const runId = started.data?.startEngagementSummary.runId as string;
-    const run = await pipeline.started(runId);
+    const { runId, run } = await serveOneRun();
     const subs = Array.from({ length: 3 }, () =>
       subscribe<Watched>({ transport: 'ws', ...server }, ENGAGEMENT_UPDATED, {
         domain: 'acme.com',
