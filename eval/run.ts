@@ -4,6 +4,7 @@ import { meetingFacts } from '../src/pipeline/meetingFacts.ts';
 import { FileMeetingSource } from '../src/pipeline/meetingSource.ts';
 import { ExtractiveSummarizer } from '../src/pipeline/summarizer/extractiveSummarizer.ts';
 import type { Summarizer } from '../src/pipeline/summarizer/summarizer.ts';
+import { verifiedInsightRecords } from '../src/pipeline/summaryRecords.ts';
 import { buildEvalSet, countSet, readLabelsFile } from './evalSet.ts';
 import { formatReport, TARGETS } from './report.ts';
 import { type CompanyPrediction, scorePredictions } from './score.ts';
@@ -11,7 +12,7 @@ import { type CompanyPrediction, scorePredictions } from './score.ts';
 /**
  * `npm run eval`: runs the offline summariser over each company of the labelled set, the
  * way the pipeline calls it (the meetings file read as MEETINGS_FILE reads it, the
- * company's meetings picked by meetingFacts), scores it, prints a table and writes
+ * company's meetings picked by meetingFacts, its quotes verified), scores it, prints a table and writes
  * eval/results/latest.json. No Redis, no network.
  */
 
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   for (const { domain } of set.companies) {
     const { meetings } = meetingFacts(domain, listed);
     const insights = await summarizer.summarize({ domain, meetings }, signal);
-    predictions.push({ domain, ...insights });
+    const { goals, challenges } = verifiedInsightRecords(insights, meetings);
+    predictions.push({ domain, goals, challenges });
   }
 
   const score = scorePredictions(set, predictions);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { ProposedInsight } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
 import { meetingFacts } from '../../src/pipeline/meetingFacts.ts';
 import { keepCitedInsights } from '../../src/pipeline/summarizer/citedInsights.ts';
@@ -8,6 +9,7 @@ import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSu
 import { digestMeeting } from '../../src/pipeline/summarizer/meetingDigest.ts';
 import { packIntoBatches } from '../../src/pipeline/summarizer/openAiSummarizer.ts';
 import { TiktokenCounter } from '../../src/pipeline/summarizer/tokenCounter.ts';
+import { verifiedInsightRecords } from '../../src/pipeline/summaryRecords.ts';
 import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 
 const demo = z
@@ -27,12 +29,18 @@ describe('the extractive summariser', () => {
     expect(result.goals.length).toBeGreaterThanOrEqual(3);
     expect(result.challenges.length).toBeGreaterThanOrEqual(3);
     const ids = new Set(facts.refs.map((r) => r.id));
+    const meetingIdsOf = (insight: ProposedInsight) =>
+      new Set(insight.quotes.map((q) => q.meetingId));
     for (const insight of [...result.goals, ...result.challenges]) {
-      expect(insight.meeting_ids.every((id) => ids.has(id))).toBe(true);
+      expect([...meetingIdsOf(insight)].every((id) => ids.has(id))).toBe(true);
       expect(insight.text).toMatch(/^[A-Z"'].{20,}[.!]$/);
     }
-    // The recurring theme is cited from each meeting it came up in, and ranked first.
-    expect(result.challenges[0]?.meeting_ids.length).toBeGreaterThan(1);
+    // The recurring theme is quoted from each meeting it came up in, and ranked first.
+    expect(meetingIdsOf(result.challenges[0] as ProposedInsight).size).toBeGreaterThan(1);
+    // Every quote is the meeting's own words: verification keeps every insight.
+    const verified = verifiedInsightRecords(result, facts.meetings);
+    expect(verified.droppedInsights).toBe(0);
+    expect(verified.goals.map((g) => g.text)).toEqual(result.goals.map((g) => g.text));
   });
 
   it('is deterministic', async () => {
@@ -91,26 +99,49 @@ describe('LLM input', () => {
     }
   });
 
-  it('keeps only insights that cite meetings of the input', () => {
+  it('reads the answer as proposals: duplicates merged, copied line prefixes stripped, quotes capped', () => {
+    const source = { meetingIds: new Set(['1', '2']), speakers: new Set(['Jane Doe']) };
+    const quote = (meeting_id: string, quote: string) => ({ meeting_id, quote });
     const kept = keepCitedInsights(
       {
         goals: [
-          { text: ' Grow  revenue. ', meeting_ids: ['1', '9'] },
-          { text: 'grow revenue', meeting_ids: ['2'] },
-          { text: 'Invented', meeting_ids: ['9'] },
-          { text: '', meeting_ids: ['1'] },
+          {
+            text: ' Grow  revenue. ',
+            evidence: [
+              quote('9', 'we want growth'),
+              quote('1', '[00:01:02] Jane Doe: we want growth'),
+            ],
+          },
+          {
+            text: 'grow revenue',
+            evidence: [
+              quote('2', 'Revenue: up'),
+              quote('1', 'a'),
+              quote('2', 'b'),
+              quote('1', 'we want growth'),
+            ],
+          },
+          { text: '', evidence: [quote('1', 'x')] },
         ],
-        challenges: [{ text: 'Slow onboarding', meeting_ids: [] }],
+        challenges: [{ text: 'Slow onboarding', evidence: [] }],
       },
-      new Set(['1', '2']),
+      source,
     );
     expect(kept).toEqual({
-      goals: [{ text: 'Grow revenue.', meeting_ids: ['1', '2'] }],
-      challenges: [],
+      goals: [
+        {
+          text: 'Grow revenue.',
+          // Quotes of the run's meetings first; "Revenue:" is not a speaker, so it stays.
+          quotes: [
+            { meetingId: '1', quote: 'we want growth' },
+            { meetingId: '2', quote: 'Revenue: up' },
+            { meetingId: '1', quote: 'a' },
+          ],
+        },
+      ],
+      // Left for the pipeline to drop and count.
+      challenges: [{ text: 'Slow onboarding', quotes: [] }],
     });
-    expect(keepCitedInsights({ nonsense: true }, new Set(['1']))).toEqual({
-      goals: [],
-      challenges: [],
-    });
+    expect(keepCitedInsights({ nonsense: true }, source)).toEqual({ goals: [], challenges: [] });
   });
 });

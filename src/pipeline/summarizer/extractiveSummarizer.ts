@@ -1,4 +1,4 @@
-import type { InsightRecord } from '../../model/runRecord.ts';
+import type { ProposedInsight } from '../evidence/verifiedInsights.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 import { inviteeDomain } from '../meetingFacts.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
@@ -123,8 +123,13 @@ function companyWord(domain: string): string {
 }
 
 /** Groups near-identical sentences, then orders by how many meetings said it, then strength. */
-function rank(candidates: Candidate[]): InsightRecord[] {
-  const groups: Array<{ best: Candidate; meetingIds: Set<string>; words: Set<string> }> = [];
+function rank(candidates: Candidate[]): ProposedInsight[] {
+  const groups: Array<{
+    best: Candidate;
+    meetingIds: Set<string>;
+    words: Set<string>;
+    quotes: Candidate[];
+  }> = [];
   for (const candidate of candidates) {
     const group = groups.find((g) => saySameThing(g.words, candidate.words));
     if (!group) {
@@ -132,21 +137,29 @@ function rank(candidates: Candidate[]): InsightRecord[] {
         best: candidate,
         meetingIds: new Set([candidate.meetingId]),
         words: candidate.words,
+        quotes: [candidate],
       });
       continue;
     }
     group.meetingIds.add(candidate.meetingId);
+    group.quotes.push(candidate);
     if (candidate.score > group.best.score) group.best = candidate;
   }
-  return groups
-    .sort(
-      (a, b) =>
-        b.meetingIds.size - a.meetingIds.size ||
-        b.best.score - a.best.score ||
-        a.best.text.localeCompare(b.best.text),
-    )
-    .slice(0, MAX_PER_LIST)
-    .map((g) => ({ text: g.best.text, meeting_ids: [...g.meetingIds] }));
+  return (
+    groups
+      .sort(
+        (a, b) =>
+          b.meetingIds.size - a.meetingIds.size ||
+          b.best.score - a.best.score ||
+          a.best.text.localeCompare(b.best.text),
+      )
+      .slice(0, MAX_PER_LIST)
+      // Each sentence of the group is its own verbatim quote, from the meeting it came from.
+      .map((g) => ({
+        text: g.best.text,
+        quotes: g.quotes.map((c) => ({ meetingId: c.meetingId, quote: c.text })),
+      }))
+  );
 }
 
 function score(text: string, cues: Array<[RegExp, number]>): number {
