@@ -145,21 +145,20 @@ function rank(candidates: Candidate[]): ProposedInsight[] {
     group.quotes.push(candidate);
     if (candidate.score > group.best.score) group.best = candidate;
   }
-  return (
-    groups
-      .sort(
-        (a, b) =>
-          b.meetingIds.size - a.meetingIds.size ||
-          b.best.score - a.best.score ||
-          a.best.text.localeCompare(b.best.text),
-      )
-      .slice(0, MAX_PER_LIST)
-      // Each sentence of the group is its own verbatim quote, from the meeting it came from.
-      .map((g) => ({
-        text: g.best.text,
-        quotes: g.quotes.map((c) => ({ meetingId: c.meetingId, quote: c.text })),
-      }))
-  );
+  return groups
+    .sort(
+      (a, b) =>
+        b.meetingIds.size - a.meetingIds.size ||
+        b.best.score - a.best.score ||
+        a.best.text.localeCompare(b.best.text),
+    )
+    .slice(0, MAX_PER_LIST)
+    .map((g) => ({ text: g.best.text, quotes: g.quotes.map(quoteOf) }));
+}
+
+/** A sentence is its own verbatim quote, from the meeting it came from. */
+function quoteOf(candidate: Candidate): ProposedInsight['quotes'][number] {
+  return { meetingId: candidate.meetingId, quote: candidate.text };
 }
 
 function score(text: string, cues: Array<[RegExp, number]>): number {
