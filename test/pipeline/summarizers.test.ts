@@ -90,6 +90,20 @@ describe('LLM input', () => {
       expect(all).toContain(line.text.trim().slice(0, 40));
   });
 
+  it('gives the summary and the transcript, one line per transcript line, to quote from', () => {
+    const [meeting] = buildMeetings({
+      companies: [{ domain: 'acme.com', people: [{ name: 'Jane', email: 'jane@acme.com' }] }],
+      meetingsPerCompany: 1,
+    });
+    const parsed = fathomMeetingSchema.parse(meeting);
+    const [part] = digestMeeting(parsed, 'acme.com', counter, 100_000);
+    const lines = part?.text.split('\n') ?? [];
+    expect(part?.text).toContain(parsed.default_summary?.markdown_formatted?.trim());
+    for (const line of parsed.transcript ?? []) {
+      expect(lines).toContain(`[${line.timestamp}] ${line.speaker?.display_name}: ${line.text}`);
+    }
+  });
+
   it('packs parts into batches that never exceed the room', () => {
     const items = [120, 300, 80, 500, 20, 20, 490, 1].map((tokens) => ({ tokens }));
     const batches = packIntoBatches(items, 500);
