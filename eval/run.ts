@@ -2,23 +2,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { meetingFacts } from '../src/pipeline/meetingFacts.ts';
 import { FileMeetingSource } from '../src/pipeline/meetingSource.ts';
-import {
-  ExtractiveSummarizer,
-  type ProposedInsight,
-} from '../src/pipeline/summarizer/extractiveSummarizer.ts';
+import { ExtractiveSummarizer } from '../src/pipeline/summarizer/extractiveSummarizer.ts';
+import type { Summarizer } from '../src/pipeline/summarizer/summarizer.ts';
+import { verifiedInsightRecords } from '../src/pipeline/summaryRecords.ts';
 import { buildEvalSet, countSet, type EvalSet, readLabelsFile } from './evalSet.ts';
 import { formatPart, formatReport, TARGETS } from './report.ts';
-import {
-  type CompanyPrediction,
-  type EvalScore,
-  type PredictedInsight,
-  scorePredictions,
-} from './score.ts';
+import { type CompanyPrediction, type EvalScore, scorePredictions } from './score.ts';
 
 /**
  * `npm run eval`: runs the offline summariser over each company of the labelled set, the
  * way the pipeline calls it (the meetings file read as MEETINGS_FILE reads it, the
- * company's meetings picked by meetingFacts), scores it, prints a table and writes
+ * company's meetings picked by meetingFacts, its quotes verified as the pipeline verifies
+ * them), scores it, prints a table and writes
  * eval/results/latest.json. No Redis, no network.
  */
 
@@ -34,18 +29,16 @@ const path = (name: string) => fileURLToPath(new URL(name, here));
 async function main(): Promise<void> {
   const listed = await new FileMeetingSource(path('meetings.json')).listMeetings();
   const set = buildEvalSet(await readLabelsFile(path('labels.json')), listed);
-  const summarizer = new ExtractiveSummarizer();
+  const summarizer: Summarizer = new ExtractiveSummarizer();
+  const signal = new AbortController().signal;
 
   const predictions: CompanyPrediction[] = [];
   for (const { domain } of set.companies) {
     const { meetings } = meetingFacts(domain, listed);
-    // Scored by the quotes behind each insight, as evidence will be.
-    const { goals, challenges } = summarizer.proposeInsights({ domain, meetings });
-    predictions.push({
-      domain,
-      goals: goals.map(withEvidence),
-      challenges: challenges.map(withEvidence),
-    });
+    // Scored by each insight's verified evidence, as the pipeline stores it.
+    const insights = await summarizer.summarize({ domain, meetings }, signal);
+    const { goals, challenges } = verifiedInsightRecords(insights, meetings);
+    predictions.push({ domain, goals, challenges });
   }
 
   const score = scorePredictions(set, predictions);
@@ -82,14 +75,6 @@ async function main(): Promise<void> {
   };
   await writeFile(path('results/latest.json'), `${JSON.stringify(result, null, 2)}\n`);
   console.log('\nWritten: eval/results/latest.json');
-}
-
-function withEvidence({ text, meeting_ids, quotes }: ProposedInsight): PredictedInsight {
-  return {
-    text,
-    meeting_ids,
-    evidence: quotes.map(({ meetingId, quote }) => ({ meeting_id: meetingId, quote })),
-  };
 }
 
 /**

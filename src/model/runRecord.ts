@@ -21,9 +21,51 @@ export interface PersonRecord {
   meetings_count: number;
 }
 
+/** A verified quote behind an insight: where in which meeting it was said, and by whom. */
+export interface EvidenceRecord {
+  meeting_id: string;
+  quote: string;
+  /** The transcript line's speaker; null for a quote of the Fathom summary. */
+  speaker: string | null;
+  /** Exactly Fathom's `matched_calendar_invitee_email` of that line, or null. */
+  speaker_email: string | null;
+  /** "HH:MM:SS" of the transcript line; null for a summary quote. */
+  timestamp: string | null;
+}
+
+/**
+ * The fields marked optional below are absent from records stored before they existed;
+ * every run written now has them. Readers supply the contract's defaults.
+ */
 export interface InsightRecord {
   text: string;
+  /** The meetings of its evidence. */
   meeting_ids: string[];
+  evidence?: EvidenceRecord[];
+  /** Every meeting it cites is new since the previous complete run. */
+  is_new?: boolean;
+}
+
+export type ActionOwnerRecord = 'us' | 'them' | 'unknown';
+
+/** One of Fathom's action items; every key present, null when unknown. */
+export interface ActionItemRecord {
+  text: string;
+  meeting_id: string;
+  assignee: string | null;
+  assignee_email: string | null;
+  owner: ActionOwnerRecord;
+  completed: boolean;
+  timestamp: string | null;
+  url: string | null;
+}
+
+/** What a run's summary has that the domain's previous complete run did not. */
+export interface ChangesRecord {
+  previous_run_id: string;
+  previous_created_at: string;
+  new_meeting_ids: string[];
+  new_people_emails: string[];
 }
 
 export interface SummaryRecord {
@@ -32,6 +74,12 @@ export interface SummaryRecord {
   people: PersonRecord[];
   goals: InsightRecord[];
   challenges: InsightRecord[];
+  /** Open first, then newest first. */
+  action_items?: ActionItemRecord[];
+  /** Insights the summariser proposed whose evidence could not be verified. */
+  dropped_insights?: number;
+  /** Null when the domain has no earlier complete run still stored. */
+  changes?: ChangesRecord | null;
 }
 
 export interface ProgressRecord {

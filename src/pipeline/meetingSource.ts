@@ -6,24 +6,25 @@ import { type FathomMeeting, fathomMeetingSchema } from './fathom/fathomMeeting.
 
 /** Where a run's meetings come from: the Fathom API, or a file in the same shape. */
 export interface MeetingSource {
-  /** Meetings Fathom associates with the domain, with summaries (and transcripts as needed). */
+  /** Meetings Fathom associates with the domain, with summaries, transcripts and action items. */
   listMeetings(domain: string, signal: AbortSignal): Promise<FathomMeeting[]>;
 }
 
 /**
- * Lists through the API with Fathom's own invitee-domain filter and summaries, then fetches
- * transcripts only for the meetings Fathom has no summary for.
+ * Lists through the API with Fathom's own invitee-domain filter, summaries and transcripts
+ * (insights quote transcript lines, so every meeting's transcript is needed); a meeting
+ * listed without its transcript field gets it from the transcript endpoint.
  */
 export class FathomMeetingSource implements MeetingSource {
   constructor(private readonly client: FathomClient) {}
 
   async listMeetings(domain: string, signal: AbortSignal): Promise<FathomMeeting[]> {
     const meetings = await this.client.listMeetings(
-      { inviteeDomain: domain, includeTranscript: false },
+      { inviteeDomain: domain, includeTranscript: true },
       signal,
     );
     for (const meeting of meetings) {
-      if (!meeting.default_summary?.markdown_formatted?.trim() && !meeting.transcript) {
+      if (meeting.transcript === undefined) {
         meeting.transcript = await this.client.getTranscript(meeting.recording_id, signal);
       }
     }

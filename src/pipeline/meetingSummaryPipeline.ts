@@ -4,13 +4,15 @@ import { type EngagementPipeline, PipelineError, type PipelineRun } from './enga
 import { meetingFacts } from './meetingFacts.ts';
 import type { MeetingSource } from './meetingSource.ts';
 import type { Summarizer } from './summarizer/summarizer.ts';
+import { actionItemRecords, verifiedInsightRecords } from './summaryRecords.ts';
 
 /** A part the pipeline needs, or why it cannot be had (a missing variable, named). */
 export type Requirement<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
- * The real pipeline: list the company's meetings, compute the facts from the data, and ask
- * the summariser for goals and challenges. Each step is reported, so subscribers see it.
+ * The real pipeline: list the company's meetings, compute the facts from the data, ask the
+ * summariser for goals and challenges, and keep only those whose quotes the meetings really
+ * contain. Each step is reported, so subscribers see it.
  */
 export class MeetingSummaryPipeline implements EngagementPipeline {
   constructor(
@@ -42,6 +44,9 @@ export class MeetingSummaryPipeline implements EngagementPipeline {
       people: facts.people,
       goals: [],
       challenges: [],
+      action_items: actionItemRecords(run.domain, facts.meetings),
+      dropped_insights: 0,
+      changes: null,
     };
     if (facts.meetings.length === 0) return summary;
 
@@ -52,6 +57,12 @@ export class MeetingSummaryPipeline implements EngagementPipeline {
       { domain: run.domain, meetings: facts.meetings },
       run.signal,
     );
-    return { ...summary, goals: insights.goals, challenges: insights.challenges };
+    const verified = verifiedInsightRecords(insights, facts.meetings);
+    return {
+      ...summary,
+      goals: verified.goals,
+      challenges: verified.challenges,
+      dropped_insights: verified.droppedInsights,
+    };
   }
 }

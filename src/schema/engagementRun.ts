@@ -1,4 +1,7 @@
 import type {
+  ActionItemRecord,
+  ChangesRecord,
+  EvidenceRecord,
   InsightRecord,
   MeetingRefRecord,
   PersonRecord,
@@ -50,11 +53,99 @@ export const Person = builder.objectRef<PersonRecord>('Person').implement({
   }),
 });
 
+export const Evidence = builder.objectRef<EvidenceRecord>('Evidence').implement({
+  description: "A quote behind an insight, verified against its meeting's own text.",
+  fields: (t) => ({
+    meetingId: t.id({
+      description: "One of the insight's meetingIds.",
+      resolve: (e) => e.meeting_id,
+    }),
+    quote: t.exposeString('quote', {
+      description:
+        'Verbatim from that meeting: a transcript line (or a part of one) or a sentence of its Fathom summary.',
+    }),
+    speaker: t.exposeString('speaker', {
+      nullable: true,
+      description: "The transcript line's speaker display name; null for a summary quote.",
+    }),
+    speakerEmail: t.string({
+      nullable: true,
+      description:
+        'Only when Fathom matched that speaker to a calendar invitee (matched_calendar_invitee_email); never guessed.',
+      resolve: (e) => e.speaker_email,
+    }),
+    timestamp: t.exposeString('timestamp', {
+      nullable: true,
+      description: '"HH:MM:SS" into the recording when the quote is a transcript line.',
+    }),
+  }),
+});
+
 export const Insight = builder.objectRef<InsightRecord>('Insight').implement({
   fields: (t) => ({
     text: t.exposeString('text'),
     meetingIds: t.exposeIDList('meeting_ids', {
       description: 'Ids of the meetings this insight comes from (MeetingRef.id).',
+    }),
+    evidence: t.field({
+      type: [Evidence],
+      description: "One or more; every quote verified against its meeting's own text.",
+      // Runs stored before evidence existed have none.
+      resolve: (i) => i.evidence ?? [],
+    }),
+    isNew: t.boolean({
+      description: 'Every meeting it cites is new since the previous COMPLETE run.',
+      resolve: (i) => i.is_new ?? false,
+    }),
+  }),
+});
+
+export const ActionOwner = builder.enumType('ActionOwner', {
+  values: {
+    US: { value: 'us' },
+    THEM: { value: 'them' },
+    UNKNOWN: { value: 'unknown' },
+  } as const,
+});
+
+export const ActionItem = builder.objectRef<ActionItemRecord>('ActionItem').implement({
+  fields: (t) => ({
+    text: t.exposeString('text'),
+    meetingId: t.id({ resolve: (a) => a.meeting_id }),
+    assignee: t.exposeString('assignee', { nullable: true }),
+    assigneeEmail: t.string({ nullable: true, resolve: (a) => a.assignee_email }),
+    owner: t.field({
+      type: ActionOwner,
+      description:
+        "THEM: assignee's email domain is the company's; US: an internal (non-external) assignee; UNKNOWN otherwise.",
+      resolve: (a) => a.owner,
+    }),
+    completed: t.exposeBoolean('completed'),
+    timestamp: t.exposeString('timestamp', {
+      nullable: true,
+      description: '"HH:MM:SS", when Fathom gives one.',
+    }),
+    url: t.exposeString('url', {
+      nullable: true,
+      description: "Fathom's playback link to that moment, when it gives one.",
+    }),
+  }),
+});
+
+export const EngagementChanges = builder.objectRef<ChangesRecord>('EngagementChanges').implement({
+  fields: (t) => ({
+    previousRunId: t.id({
+      description: "The domain's newest COMPLETE run created before this one.",
+      resolve: (c) => c.previous_run_id,
+    }),
+    previousCreatedAt: t.field({ type: DateTime, resolve: (c) => c.previous_created_at }),
+    newMeetingIds: t.idList({
+      description: 'Meetings in this summary that the previous one did not have.',
+      resolve: (c) => c.new_meeting_ids,
+    }),
+    newPeopleEmails: t.stringList({
+      description: 'People in this summary that the previous one did not have.',
+      resolve: (c) => c.new_people_emails,
     }),
   }),
 });
@@ -72,6 +163,23 @@ export const EngagementSummary = builder.objectRef<SummaryRecord>('EngagementSum
     }),
     goals: t.field({ type: [Insight], resolve: (s) => s.goals }),
     challenges: t.field({ type: [Insight], resolve: (s) => s.challenges }),
+    // Runs stored before the three fields below existed read as having none.
+    actionItems: t.field({
+      type: [ActionItem],
+      description:
+        "Fathom's action items of the company's meetings: open first, then newest first.",
+      resolve: (s) => s.action_items ?? [],
+    }),
+    droppedInsights: t.int({
+      description: 'Insights the summariser proposed whose evidence could not be verified.',
+      resolve: (s) => s.dropped_insights ?? 0,
+    }),
+    changes: t.field({
+      type: EngagementChanges,
+      nullable: true,
+      description: 'Null when the domain has no earlier COMPLETE run still stored.',
+      resolve: (s) => s.changes ?? null,
+    }),
   }),
 });
 

@@ -51,9 +51,15 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
+/** One finding in the shape the summariser asks for: a sentence and its quotes. */
+export interface AnsweredInsight {
+  text: string;
+  evidence: Array<{ meeting_id: string; quote: string }>;
+}
+
 export interface InsightsAnswer {
-  goals: Array<{ text: string; meeting_ids: string[] }>;
-  challenges: Array<{ text: string; meeting_ids: string[] }>;
+  goals: AnsweredInsight[];
+  challenges: AnsweredInsight[];
 }
 
 const DEFAULT_API_KEY = 'openai-test-key';
@@ -196,39 +202,68 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 }
 
 /**
- * The default model answer: one goal and one challenge per meeting the user message cites, as
- * `Meeting <id>:` / `[meeting <id>]` lines or earlier insights' `"meeting_ids": [...]`, so tests
- * can check which meetings reached the prompt and that citations survive the pipeline.
+ * The default model answer, as a careful model would give it. For meeting material (sections
+ * under `Meeting <id>: ...` headers): one goal and one challenge per meeting, each quoting
+ * verbatim words of that meeting (the text after the speaker of a `[HH:MM:SS] Speaker: text`
+ * line, else a summary line), so tests can check which meetings reached the prompt and that
+ * quotes survive verification. For findings to merge (`goal: {...}` / `challenge: {...}`
+ * lines): the items with the same text combined, keeping the union of their evidence.
  */
 export function defaultInsightsAnswer(request: ChatRequestRecord): InsightsAnswer {
-  const ids = citedMeetingIds(
-    request.body.messages
-      .filter((message) => message.role === 'user')
-      .map((message) => textOf(message.content))
-      .join('\n'),
-  ).slice(0, MAX_CITED_MEETINGS);
+  const material = request.body.messages
+    .filter((message) => message.role === 'user')
+    .map((message) => textOf(message.content))
+    .join('\n');
+  const findings = [...material.matchAll(/^(goal|challenge): (\{.*\})$/gm)];
+  if (findings.length > 0) {
+    return {
+      goals: mergedFindings(findings.filter((f) => f[1] === 'goal').map((f) => f[2] as string)),
+      challenges: mergedFindings(
+        findings.filter((f) => f[1] === 'challenge').map((f) => f[2] as string),
+      ),
+    };
+  }
+  const sections = meetingSections(material).slice(0, MAX_CITED_MEETINGS);
+  const insight = (kind: string, id: string, quote: string): AnsweredInsight => ({
+    text: `${kind} drawn from meeting ${id}`,
+    evidence: [{ meeting_id: id, quote }],
+  });
   return {
-    goals: ids.map((id) => ({ text: `Goal drawn from meeting ${id}`, meeting_ids: [id] })),
-    challenges: ids.map((id) => ({
-      text: `Challenge drawn from meeting ${id}`,
-      meeting_ids: [id],
-    })),
+    goals: sections.map(({ id, quotes }) => insight('Goal', id, quotes[0] as string)),
+    challenges: sections.map(({ id, quotes }) =>
+      insight('Challenge', id, (quotes[1] ?? quotes[0]) as string),
+    ),
   };
 }
 
-/** Distinct meeting ids in order of first mention. */
-export function citedMeetingIds(text: string): string[] {
-  const found: Array<{ at: number; id: string }> = [];
-  for (const match of text.matchAll(/\bmeeting\s+(\d+)\s*:|\[meeting\s+(\d+)\]/gi)) {
-    found.push({ at: match.index, id: (match[1] ?? match[2]) as string });
+/** Each meeting in the material with words it can quote, in order of first mention. */
+function meetingSections(material: string): Array<{ id: string; quotes: string[] }> {
+  const headers = [...material.matchAll(/^Meeting (\d+): .*$/gm)];
+  const byId = new Map<string, string[]>();
+  headers.forEach((header, i) => {
+    const body = material.slice(
+      (header.index ?? 0) + header[0].length,
+      headers[i + 1]?.index ?? material.length,
+    );
+    const spoken = [...body.matchAll(/^\[\d{1,2}:\d{2}:\d{2}\] [^:\n]+: (.+)$/gm)];
+    const summarised = [...body.matchAll(/^\s*[-*] (.+)$/gm)];
+    const quotes = [...spoken, ...summarised].map((match) => (match[1] as string).trim());
+    const id = header[1] as string;
+    if (quotes.length > 0) byId.set(id, [...(byId.get(id) ?? []), ...quotes]);
+  });
+  return [...byId].map(([id, quotes]) => ({ id, quotes }));
+}
+
+/** Earlier findings with the same text as one item with all their evidence. */
+function mergedFindings(lines: string[]): AnsweredInsight[] {
+  const byText = new Map<string, AnsweredInsight>();
+  for (const line of lines) {
+    const item = JSON.parse(line) as AnsweredInsight;
+    const known = byText.get(item.text);
+    if (known) known.evidence.push(...item.evidence);
+    else byText.set(item.text, { text: item.text, evidence: [...item.evidence] });
   }
-  for (const list of text.matchAll(/"meeting_ids"\s*:\s*\[([^\]]*)\]/g)) {
-    for (const id of (list[1] ?? '').matchAll(/\d+/g)) {
-      found.push({ at: list.index + id.index, id: id[0] });
-    }
-  }
-  found.sort((a, b) => a.at - b.at);
-  return [...new Set(found.map((entry) => entry.id))];
+  return [...byText.values()];
 }
 
 function authorised(

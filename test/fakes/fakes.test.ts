@@ -5,7 +5,11 @@ import {
   type FathomMeeting,
   startFakeFathom,
 } from '../../support/fakes/fakeFathom.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import {
+  type FakeOpenAI,
+  type InsightsAnswer,
+  startFakeOpenAI,
+} from '../../support/fakes/fakeOpenAI.ts';
 import { buildMeetings, internalMeeting } from '../../support/fakes/fathomFixtures.ts';
 
 const KEY = { 'X-Api-Key': 'fathom-test-key' };
@@ -217,12 +221,17 @@ describe('fake OpenAI through the real SDK', () => {
     new OpenAI({ apiKey, baseURL: fake.baseUrl, maxRetries: 2 });
 
   const userPrompt = [
-    'Meeting 100001: Acme <> Ourteam',
-    '[meeting 100004] Jane: Our goal is to ship.',
-    'Earlier insight: {"text":"x","meeting_ids":["100007"]}',
+    'Meeting 100001: Acme <> Ourteam (2025-09-01)',
+    'Summary:',
+    '- Acme wants to ship',
+    '---',
+    'Meeting 100004: Acme <> Ourteam (2025-09-02)',
+    'Transcript:',
+    '[00:00:12] Sam: What matters most?',
+    '[00:00:49] Jane: Our goal is to ship.',
   ].join('\n');
 
-  it('answers a json_schema request with insights citing the meetings in the prompt', async () => {
+  it('answers a json_schema request with insights quoting the meetings in the prompt', async () => {
     openai = await startFakeOpenAI();
     const completion = await client(openai).chat.completions.create({
       model: 'gpt-test',
@@ -237,12 +246,14 @@ describe('fake OpenAI through the real SDK', () => {
     expect(completion._request_id).toMatch(/^req_/);
     expect(completion.usage?.total_tokens).toBeGreaterThan(0);
     const answer = JSON.parse(completion.choices[0]?.message.content ?? 'null');
-    expect(answer.goals.map((g: { meeting_ids: string[] }) => g.meeting_ids[0])).toEqual([
-      '100001',
-      '100004',
-      '100007',
+    expect(answer.goals.map((g: InsightsAnswer['goals'][number]) => g.evidence)).toEqual([
+      [{ meeting_id: '100001', quote: 'Acme wants to ship' }],
+      [{ meeting_id: '100004', quote: 'What matters most?' }],
     ]);
-    expect(answer.challenges[0].text).toBe('Challenge drawn from meeting 100001');
+    expect(answer.challenges[1]).toEqual({
+      text: 'Challenge drawn from meeting 100004',
+      evidence: [{ meeting_id: '100004', quote: 'Our goal is to ship.' }],
+    });
     expect(openai.requests[0]?.body.temperature).toBe(0);
     expect(openai.requests[0]?.authorization).toBe('Bearer openai-test-key');
   });

@@ -48,6 +48,9 @@ describe('the demo: bundled meetings and the offline summariser', () => {
       people: [],
       goals: [],
       challenges: [],
+      action_items: [],
+      dropped_insights: 0,
+      changes: null,
     });
   });
 });

@@ -159,29 +159,55 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
     expect(final).toMatchObject({
       status: 'complete',
       progress: { stage: 'done', meetings_found: 0 },
-      summary: { meetings_count: 0, meetings: [], people: [], goals: [], challenges: [] },
+      summary: {
+        meetings_count: 0,
+        meetings: [],
+        people: [],
+        goals: [],
+        challenges: [],
+        action_items: [],
+        dropped_insights: 0,
+        changes: null,
+      },
     });
     expect(openai.requests).toHaveLength(0);
   });
 
-  it('drops citations of meetings that were not given to the model', async () => {
-    const { server } = await setup({
+  it('keeps only quotes the meetings said: invented ones and other meetings dropped and counted', async () => {
+    const { server, fathom } = await setup({
       respond: (request) => {
         const text = request.body.messages.map((m) => m.content).join('\n');
         const id = /Meeting (\d+):/.exec(text)?.[1] ?? '0';
+        // The words after the speaker of the material's first transcript line.
+        const said = /^\[[\d:]+\] [^:\n]+: (.+)$/m.exec(text)?.[1] ?? '';
         return {
           goals: [
-            { text: 'Real goal', meeting_ids: [id, '424242'] },
-            { text: 'Invented goal', meeting_ids: ['424242'] },
+            {
+              text: 'Real goal',
+              evidence: [
+                { meeting_id: id, quote: said },
+                { meeting_id: '424242', quote: said },
+                { meeting_id: id, quote: 'We will triple revenue by Friday.' },
+              ],
+            },
+            { text: 'Invented goal', evidence: [{ meeting_id: id, quote: 'Nobody said this.' }] },
+            { text: 'Goal of another meeting', evidence: [{ meeting_id: '424242', quote: said }] },
           ],
-          challenges: [{ text: 'Real challenge', meeting_ids: [id] }],
+          challenges: [{ text: 'Real challenge', evidence: [{ meeting_id: id, quote: said }] }],
         };
       },
     });
     const summary = last(await runToEnd(server.app, 'globex.com')).summary;
     expect(summary?.goals.map((g) => g.text)).toEqual(['Real goal']);
-    expect(summary?.goals[0]?.meeting_ids).not.toContain('424242');
+    const goal = summary?.goals[0];
+    expect(goal?.meeting_ids).toHaveLength(1);
+    expect(goal?.evidence).toHaveLength(1);
+    const meeting = fathom.meetings.find((m) => String(m.recording_id) === goal?.meeting_ids[0]);
+    const quote = goal?.evidence?.[0]?.quote as string;
+    expect(quote.length).toBeGreaterThan(10);
+    expect(meeting?.transcript?.some((line) => line.text.includes(quote))).toBe(true);
     expect(summary?.challenges).toHaveLength(1);
+    expect(summary?.dropped_insights).toBe(2);
   });
 
   it('waits out a 429 with Retry-After, then succeeds', async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MeetingQuotes } from '../../src/pipeline/evidence/meetingQuotes.ts';
 import { normalizeQuoteText } from '../../src/pipeline/evidence/quoteText.ts';
+import type { ProposedInsight } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { verifyInsights } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
 import { inviteeDomain, meetingFacts } from '../../src/pipeline/meetingFacts.ts';
@@ -11,6 +12,7 @@ import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSu
 import { digestMeeting } from '../../src/pipeline/summarizer/meetingDigest.ts';
 import { packIntoBatches } from '../../src/pipeline/summarizer/openAiSummarizer.ts';
 import { TiktokenCounter } from '../../src/pipeline/summarizer/tokenCounter.ts';
+import { verifiedInsightRecords } from '../../src/pipeline/summaryRecords.ts';
 import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 
 const demo = z
@@ -30,12 +32,18 @@ describe('the extractive summariser', () => {
     expect(result.goals.length).toBeGreaterThanOrEqual(3);
     expect(result.challenges.length).toBeGreaterThanOrEqual(3);
     const ids = new Set(facts.refs.map((r) => r.id));
+    const meetingIdsOf = (insight: ProposedInsight) =>
+      new Set(insight.quotes.map((q) => q.meetingId));
     for (const insight of [...result.goals, ...result.challenges]) {
-      expect(insight.meeting_ids.every((id) => ids.has(id))).toBe(true);
+      expect([...meetingIdsOf(insight)].every((id) => ids.has(id))).toBe(true);
       expect(insight.text).toMatch(/^[A-Z"'].{20,}[.!]$/);
     }
-    // The recurring theme is cited from each meeting it came up in, and ranked first.
-    expect(result.challenges[0]?.meeting_ids.length).toBeGreaterThan(1);
+    // The recurring theme is quoted from each meeting it came up in, and ranked first.
+    expect(meetingIdsOf(result.challenges[0] as ProposedInsight).size).toBeGreaterThan(1);
+    // Every quote is the meeting's own words: verification keeps every insight.
+    const verified = verifiedInsightRecords(result, facts.meetings);
+    expect(verified.droppedInsights).toBe(0);
+    expect(verified.goals.map((g) => g.text)).toEqual(result.goals.map((g) => g.text));
   });
 
   it('is deterministic', async () => {
@@ -234,14 +242,16 @@ describe('the demo summaries', () => {
     '%s: every quote behind an insight is verified in its meeting',
     async (domain) => {
       const { meetings } = meetingFacts(domain, demo);
-      const proposed = new ExtractiveSummarizer().proposeInsights({ domain, meetings });
+      const proposed = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
       const insights = [...proposed.goals, ...proposed.challenges];
       const byId = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
       const { kept, dropped } = verifyInsights(insights, byId);
       expect(dropped).toBe(0);
       for (const [i, insight] of insights.entries()) {
         expect(kept[i]?.evidence).toHaveLength(insight.quotes.length);
-        expect(kept[i]?.meetingIds.sort()).toEqual([...insight.meeting_ids].sort());
+        expect(kept[i]?.meetingIds.sort()).toEqual(
+          [...new Set(insight.quotes.map((q) => q.meetingId))].sort(),
+        );
         // The insight reads as one of its own quotes.
         const text = normalizeQuoteText(insight.text).text;
         expect(insight.quotes.map((q) => normalizeQuoteText(q.quote).text)).toContain(text);
@@ -286,6 +296,20 @@ describe('LLM input', () => {
       expect(all).toContain(line.text.trim().slice(0, 40));
   });
 
+  it('gives the summary and the transcript, one line per transcript line, to quote from', () => {
+    const [meeting] = buildMeetings({
+      companies: [{ domain: 'acme.com', people: [{ name: 'Jane', email: 'jane@acme.com' }] }],
+      meetingsPerCompany: 1,
+    });
+    const parsed = fathomMeetingSchema.parse(meeting);
+    const [part] = digestMeeting(parsed, 'acme.com', counter, 100_000);
+    const lines = part?.text.split('\n') ?? [];
+    expect(part?.text).toContain(parsed.default_summary?.markdown_formatted?.trim());
+    for (const line of parsed.transcript ?? []) {
+      expect(lines).toContain(`[${line.timestamp}] ${line.speaker?.display_name}: ${line.text}`);
+    }
+  });
+
   it('packs parts into batches that never exceed the room', () => {
     const items = [120, 300, 80, 500, 20, 20, 490, 1].map((tokens) => ({ tokens }));
     const batches = packIntoBatches(items, 500);
@@ -295,26 +319,49 @@ describe('LLM input', () => {
     }
   });
 
-  it('keeps only insights that cite meetings of the input', () => {
+  it('reads the answer as proposals: duplicates merged, copied line prefixes stripped, quotes capped', () => {
+    const source = { meetingIds: new Set(['1', '2']), speakers: new Set(['Jane Doe']) };
+    const quote = (meeting_id: string, quote: string) => ({ meeting_id, quote });
     const kept = keepCitedInsights(
       {
         goals: [
-          { text: ' Grow  revenue. ', meeting_ids: ['1', '9'] },
-          { text: 'grow revenue', meeting_ids: ['2'] },
-          { text: 'Invented', meeting_ids: ['9'] },
-          { text: '', meeting_ids: ['1'] },
+          {
+            text: ' Grow  revenue. ',
+            evidence: [
+              quote('9', 'we want growth'),
+              quote('1', '[00:01:02] Jane Doe: we want growth'),
+            ],
+          },
+          {
+            text: 'grow revenue',
+            evidence: [
+              quote('2', 'Revenue: up'),
+              quote('1', 'a'),
+              quote('2', 'b'),
+              quote('1', 'we want growth'),
+            ],
+          },
+          { text: '', evidence: [quote('1', 'x')] },
         ],
-        challenges: [{ text: 'Slow onboarding', meeting_ids: [] }],
+        challenges: [{ text: 'Slow onboarding', evidence: [] }],
       },
-      new Set(['1', '2']),
+      source,
     );
     expect(kept).toEqual({
-      goals: [{ text: 'Grow revenue.', meeting_ids: ['1', '2'] }],
-      challenges: [],
+      goals: [
+        {
+          text: 'Grow revenue.',
+          // Quotes of the run's meetings first; "Revenue:" is not a speaker, so it stays.
+          quotes: [
+            { meetingId: '1', quote: 'we want growth' },
+            { meetingId: '2', quote: 'Revenue: up' },
+            { meetingId: '1', quote: 'a' },
+          ],
+        },
+      ],
+      // Left for the pipeline to drop and count.
+      challenges: [{ text: 'Slow onboarding', quotes: [] }],
     });
-    expect(keepCitedInsights({ nonsense: true }, new Set(['1']))).toEqual({
-      goals: [],
-      challenges: [],
-    });
+    expect(keepCitedInsights({ nonsense: true }, source)).toEqual({ goals: [], challenges: [] });
   });
 });

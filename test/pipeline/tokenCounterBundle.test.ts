@@ -92,7 +92,7 @@ describe('the bundled service', () => {
       );
       [record] = (await status.json()) as Array<typeof record>;
     }
-    expect(record).toMatchObject({ status: 'complete' });
+    expect(record).toMatchObject({ status: 'complete', error: null });
 
     // The requests as they arrived, measured with the reference counter.
     expect(openai.requests.length).toBeGreaterThan(1);

@@ -1,36 +1,67 @@
-import type { InsightRecord } from '../../model/runRecord.ts';
+import type { ProposedInsight } from '../evidence/verifiedInsights.ts';
 import { type LlmInsight, llmAnswerSchema } from './llmAnswer.ts';
 import type { Insights } from './summarizer.ts';
+import { withoutLinePrefix } from './transcriptQuote.ts';
+
+type ProposedQuote = ProposedInsight['quotes'][number];
 
 export const MAX_INSIGHTS = 10;
+/** Quotes kept per insight: enough to show where it was said, few enough to read. */
+export const MAX_QUOTES = 3;
+
+/** What the LLM's quotes are read against: the run's meetings and who spoke in them. */
+export interface QuoteSource {
+  meetingIds: ReadonlySet<string>;
+  /** Every transcript speaker's display name, to strip a copied `Name:` from a quote. */
+  speakers: ReadonlySet<string>;
+}
 
 /**
- * The LLM's answer as the run's insights, keeping only those a user can trace: citations of
- * meetings that were not in the input are dropped, an insight left with no citation is
- * dropped, duplicates (same text) are merged with their citations, and each list is capped.
- * The answer is validated again here, whatever the SDK parsed.
+ * The LLM's answer as proposed insights: duplicates (same text) merged with their quotes,
+ * copied line prefixes removed from quotes, quotes of the run's meetings preferred when an
+ * insight has more than it keeps, and each list capped. Nothing is dropped for a bad quote
+ * here: the pipeline verifies every quote and counts what it drops. The answer is validated
+ * again here, whatever the SDK parsed.
  */
-export function keepCitedInsights(raw: unknown, meetingIds: ReadonlySet<string>): Insights {
+export function keepCitedInsights(raw: unknown, source: QuoteSource): Insights {
   const parsed = llmAnswerSchema.safeParse(raw);
   if (!parsed.success) return { goals: [], challenges: [] };
   return {
-    goals: clean(parsed.data.goals, meetingIds),
-    challenges: clean(parsed.data.challenges, meetingIds),
+    goals: clean(parsed.data.goals, source),
+    challenges: clean(parsed.data.challenges, source),
   };
 }
 
-function clean(items: LlmInsight[], meetingIds: ReadonlySet<string>): InsightRecord[] {
-  const byText = new Map<string, InsightRecord>();
+function clean(items: LlmInsight[], source: QuoteSource): ProposedInsight[] {
+  const byText = new Map<string, { text: string; quotes: ProposedQuote[] }>();
   for (const item of items) {
     const text = item.text.replace(/\s+/g, ' ').trim();
-    const cited = [...new Set(item.meeting_ids.map((id) => String(id).trim()))].filter((id) =>
-      meetingIds.has(id),
-    );
-    if (text === '' || cited.length === 0) continue;
+    if (text === '') continue;
+    const quotes = item.evidence
+      .map((e) => ({
+        meetingId: String(e.meeting_id).trim(),
+        quote: withoutLinePrefix(e.quote, source.speakers),
+      }))
+      .filter((q) => q.quote !== '');
     const key = text.toLowerCase().replace(/[.!]+$/, '');
     const known = byText.get(key);
-    if (known) known.meeting_ids = [...new Set([...known.meeting_ids, ...cited])];
-    else byText.set(key, { text, meeting_ids: cited });
+    if (known) known.quotes.push(...quotes);
+    else byText.set(key, { text, quotes });
   }
-  return [...byText.values()].slice(0, MAX_INSIGHTS);
+  return [...byText.values()].slice(0, MAX_INSIGHTS).map(({ text, quotes }) => ({
+    text,
+    quotes: distinct(quotes)
+      .sort(
+        (a, b) =>
+          Number(source.meetingIds.has(b.meetingId)) - Number(source.meetingIds.has(a.meetingId)),
+      )
+      .slice(0, MAX_QUOTES),
+  }));
+}
+
+function distinct(quotes: ProposedQuote[]): ProposedQuote[] {
+  const seen = new Map<string, ProposedQuote>();
+  for (const quote of quotes)
+    seen.set(`${quote.meetingId}\u0000${quote.quote.toLowerCase()}`, quote);
+  return [...seen.values()];
 }

@@ -1,4 +1,4 @@
-import type { InsightRecord } from '../../model/runRecord.ts';
+import type { ProposedInsight } from '../evidence/verifiedInsights.ts';
 import {
   type InsightKind,
   kindScores,
@@ -21,22 +21,6 @@ import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
  * and cites every meeting a group came from. It quotes; it does not paraphrase or infer.
  */
 
-/** One verbatim sentence supporting an insight, and the meeting it was said in. */
-export interface InsightQuote {
-  meetingId: string;
-  quote: string;
-}
-
-/** An insight with the quotes it was built from. */
-export interface ProposedInsight extends InsightRecord {
-  quotes: InsightQuote[];
-}
-
-export interface ProposedInsights {
-  goals: ProposedInsight[];
-  challenges: ProposedInsight[];
-}
-
 const MIN_SCORE = 2;
 const MAX_PER_LIST = 8;
 /** Sentences read as the same kind are one insight from this sameness on. */
@@ -55,17 +39,8 @@ interface Group {
 }
 
 export class ExtractiveSummarizer implements Summarizer {
-  async summarize(request: SummaryRequest, _signal?: AbortSignal): Promise<Insights> {
-    const { goals, challenges } = this.proposeInsights(request);
-    const record = ({ text, meeting_ids }: ProposedInsight): InsightRecord => ({
-      text,
-      meeting_ids,
-    });
-    return { goals: goals.map(record), challenges: challenges.map(record) };
-  }
-
-  /** The insights with the verbatim quotes behind each, meeting by meeting. */
-  proposeInsights({ domain, meetings }: SummaryRequest): ProposedInsights {
+  /** The insights, each with the verbatim sentences behind it, meeting by meeting. */
+  async summarize({ domain, meetings }: SummaryRequest, _signal?: AbortSignal): Promise<Insights> {
     const name = companyWord(domain);
     const candidates = meetings.flatMap((meeting) => {
       const sentences = meetingSentences(meeting, domain);
@@ -159,7 +134,6 @@ function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
     .slice(0, MAX_PER_LIST)
     .map(({ best, meetingIds, quotes }) => ({
       text: asSentence(best.quote),
-      meeting_ids: meetingIds,
       quotes: quotes.map(({ meetingId, quote }) => ({ meetingId, quote })),
     }));
 }

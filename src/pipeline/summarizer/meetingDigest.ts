@@ -2,6 +2,9 @@ import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 import { inviteeDomain, startedAt } from '../meetingFacts.ts';
 import type { TokenCounter } from './tokenCounter.ts';
 
+/** How the material names a transcript line's speaker when Fathom gives none. */
+export const UNKNOWN_SPEAKER = 'Unknown speaker';
+
 /** One piece of meeting material for the LLM, small enough for one request. */
 export interface DigestPart {
   meetingId: string;
@@ -11,9 +14,9 @@ export interface DigestPart {
 
 /**
  * The text the LLM reads for one meeting: a header naming its id (what insights cite), its
- * title, date and the company's attendees, then Fathom's summary, or the transcript when
- * there is no summary. Nothing is cut: a meeting too long for one request is split into
- * parts that each carry the header.
+ * title, date and the company's attendees, then Fathom's summary and the transcript, one
+ * line per transcript line, so that the LLM can quote either. Nothing is cut: a meeting too
+ * long for one request is split into parts that each carry the header.
  */
 export function digestMeeting(
   meeting: FathomMeeting,
@@ -33,7 +36,12 @@ export function digestMeeting(
   const header = (part = '') => `${title}${part}${attendeeLine}`;
 
   const summary = meeting.default_summary?.markdown_formatted?.trim();
-  const body = summary ? `Summary:\n${summary}` : `Transcript:\n${transcriptText(meeting)}`;
+  const transcript = transcriptLines(meeting);
+  const sections = [
+    ...(summary ? [`Summary:\n${summary}`] : []),
+    ...(transcript.length > 0 ? [`Transcript:\n${transcript.join('\n')}`] : []),
+  ];
+  const body = sections.length > 0 ? sections.join('\n') : '(no transcript or summary available)';
   const whole = `${header()}\n${body}`;
   const wholeTokens = counter.count(whole);
   if (wholeTokens <= maxTokens) return [{ meetingId: id, text: whole, tokens: wholeTokens }];
@@ -60,19 +68,20 @@ export function digestMeeting(
   });
 }
 
-/** The transcript as speaker turns, consecutive lines of one speaker joined. */
-function transcriptText(meeting: FathomMeeting): string {
-  const turns: string[] = [];
-  let lastSpeaker: string | undefined;
+/**
+ * The transcript as `[HH:MM:SS] Speaker: text`, one line per transcript line and never
+ * joined: a quote is verified against one line, so it must be copied from one.
+ */
+function transcriptLines(meeting: FathomMeeting): string[] {
+  const lines: string[] = [];
   for (const line of meeting.transcript ?? []) {
-    const speaker = line.speaker?.display_name?.trim() || 'Unknown speaker';
     const text = line.text.replace(/\s+/g, ' ').trim();
     if (!text) continue;
-    if (speaker === lastSpeaker && turns.length > 0) turns[turns.length - 1] += ` ${text}`;
-    else turns.push(`${speaker}: ${text}`);
-    lastSpeaker = speaker;
+    const speaker = line.speaker?.display_name?.trim() || UNKNOWN_SPEAKER;
+    const at = line.timestamp ? `[${line.timestamp}] ` : '';
+    lines.push(`${at}${speaker}: ${text}`);
   }
-  return turns.length > 0 ? turns.join('\n') : '(no transcript or summary available)';
+  return lines;
 }
 
 /**

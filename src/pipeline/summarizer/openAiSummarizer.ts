@@ -1,10 +1,11 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { PipelineError } from '../engagementPipeline.ts';
+import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 import type { UpstreamCallObserver } from '../upstreamCall.ts';
-import { keepCitedInsights, MAX_INSIGHTS } from './citedInsights.ts';
+import { keepCitedInsights, MAX_INSIGHTS, MAX_QUOTES, type QuoteSource } from './citedInsights.ts';
 import { llmAnswerSchema, toLlmInsight } from './llmAnswer.ts';
-import { type DigestPart, digestMeeting } from './meetingDigest.ts';
+import { type DigestPart, digestMeeting, UNKNOWN_SPEAKER } from './meetingDigest.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 import { chatRequestTokens, type TokenCounter } from './tokenCounter.ts';
 
@@ -28,7 +29,8 @@ const MAX_MERGE_ROUNDS = 6;
  * Goals and challenges from an OpenAI-compatible model with Structured Outputs. When the
  * meetings fit one request under the token budget, one call; otherwise map-reduce: one call
  * per batch of meetings, then merge calls over the batches' findings (in rounds, if even
- * those do not fit), so that nothing is ever cut off.
+ * those do not fit), so that nothing is ever cut off. When a round merges nothing (distinct
+ * findings that never fit one request), the findings are kept side by side, capped.
  */
 export class OpenAiSummarizer implements Summarizer {
   private readonly schemaTokens: number;
@@ -38,7 +40,7 @@ export class OpenAiSummarizer implements Summarizer {
   }
 
   async summarize({ domain, meetings }: SummaryRequest, signal: AbortSignal): Promise<Insights> {
-    const meetingIds = new Set(meetings.map((m) => m.recording_id));
+    const source = quoteSource(meetings);
     const extract = extractPrompt(domain);
     const room = this.room(extract);
     if (room < 64) {
@@ -50,27 +52,31 @@ export class OpenAiSummarizer implements Summarizer {
     const batches = packIntoBatches(parts, room);
 
     const findings = await mapWithConcurrency(batches, this.options.concurrency ?? 3, (batch) =>
-      this.ask(extract, batch.map((p) => p.text).join('\n\n---\n\n'), meetingIds, signal),
+      this.ask(extract, batch.map((p) => p.text).join('\n\n---\n\n'), source, signal),
     );
     if (findings.length === 1) return findings[0] as Insights;
-    return this.merge(domain, findings, meetingIds, signal);
+    return this.merge(domain, findings, source, signal);
   }
 
   /** Merges batch findings, in as many rounds as the budget needs. */
   private async merge(
     domain: string,
     findings: Insights[],
-    meetingIds: ReadonlySet<string>,
+    source: QuoteSource,
     signal: AbortSignal,
   ): Promise<Insights> {
     const merge = mergePrompt(domain);
     const room = this.room(merge);
     let current = findings;
+    let previousLines = Number.POSITIVE_INFINITY;
     for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
       const lines = current.flatMap((f) => [
         ...f.goals.map((g) => `goal: ${JSON.stringify(toLlmInsight(g))}`),
         ...f.challenges.map((c) => `challenge: ${JSON.stringify(toLlmInsight(c))}`),
       ]);
+      // Distinct findings too many for one request: another round would only repeat this one.
+      if (lines.length >= previousLines) return combined(current, source);
+      previousLines = lines.length;
       const groups = packIntoBatches(
         lines.map((text) => ({
           meetingId: '',
@@ -80,7 +86,7 @@ export class OpenAiSummarizer implements Summarizer {
         room,
       );
       current = await mapWithConcurrency(groups, this.options.concurrency ?? 3, (group) =>
-        this.ask(merge, group.map((l) => l.text).join('\n'), meetingIds, signal),
+        this.ask(merge, group.map((l) => l.text).join('\n'), source, signal),
       );
       if (current.length === 1) return current[0] as Insights;
     }
@@ -103,7 +109,7 @@ export class OpenAiSummarizer implements Summarizer {
   private async ask(
     system: string,
     material: string,
-    meetingIds: ReadonlySet<string>,
+    source: QuoteSource,
     signal: AbortSignal,
   ): Promise<Insights> {
     const messages: Message[] = [
@@ -141,7 +147,7 @@ export class OpenAiSummarizer implements Summarizer {
         throw new PipelineError('The LLM did not return goals and challenges in the asked form.');
       }
       observe('ok');
-      return keepCitedInsights(message.parsed, meetingIds);
+      return keepCitedInsights(message.parsed, source);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof PipelineError) throw error;
@@ -182,19 +188,48 @@ function extractPrompt(domain: string): string {
   return [
     `You analyse what was said in a sales or customer-success team's recorded meetings with the company ${domain}.`,
     `From the meeting material the user gives, list the company's goals (what ${domain} wants to achieve) and challenges (what stands in its way).`,
-    'Rules: use only what the material says, never invent; one concise sentence per item, written about the company;',
-    'meeting_ids lists the id of every meeting (from its "Meeting <id>" header) that supports the item;',
-    `merge items that mean the same thing; at most ${MAX_INSIGHTS} goals and ${MAX_INSIGHTS} challenges, most important first;`,
-    'return empty lists when the material says nothing about them.',
+    'Rules: use only what the material says, never invent or guess; leave a list empty rather than guess;',
+    `only ${domain}'s own goals and challenges, not what the other side proposes or offers;`,
+    'keep hedged statements hedged: "we might" or "we are considering" is not a commitment or a plan;',
+    'one concise sentence per item, written about the company; no two items that say the same thing;',
+    `at most ${MAX_INSIGHTS} goals and ${MAX_INSIGHTS} challenges, most important first.`,
+    `Evidence: for each item, 1 to ${MAX_QUOTES} quotes that support it, each with the meeting_id from its "Meeting <id>" header`,
+    'and a quote copied word for word from that meeting: a part of one transcript line or a sentence of its summary.',
+    'A transcript line reads "[HH:MM:SS] Speaker: text": quote only words of the text after the speaker\'s name,',
+    'never the time or the name, and never join two lines. An item without such a quote must be left out.',
   ].join('\n');
 }
 
 function mergePrompt(domain: string): string {
   return [
-    `The user gives goals and challenges of the company ${domain}, found in separate batches of its meetings, one per line with the ids of the meetings that support it.`,
-    'Merge them into one list of goals and one of challenges: combine items that mean the same thing (keeping the union of their meeting_ids), keep distinct items,',
-    `at most ${MAX_INSIGHTS} of each, most important first. Use only these items and these meeting ids.`,
+    `The user gives goals and challenges of the company ${domain}, found in separate batches of its meetings, one per line with the quotes (evidence) that support it.`,
+    'Merge them into one list of goals and one of challenges: combine items that say the same thing, keeping the union of their evidence',
+    `(at most ${MAX_QUOTES} quotes, each copied exactly as given with its meeting_id); keep distinct items;`,
+    `at most ${MAX_INSIGHTS} of each, most important first. Use only these items and this evidence.`,
   ].join('\n');
+}
+
+/** The run's meeting ids and transcript speakers, which the LLM's quotes are read against. */
+function quoteSource(meetings: readonly FathomMeeting[]): QuoteSource {
+  const speakers = new Set<string>([UNKNOWN_SPEAKER]);
+  for (const meeting of meetings) {
+    for (const line of meeting.transcript ?? []) {
+      const name = line.speaker?.display_name?.trim();
+      if (name) speakers.add(name);
+    }
+  }
+  return { meetingIds: new Set(meetings.map((m) => m.recording_id)), speakers };
+}
+
+/** Findings side by side, merged only where their texts are the same, each list capped. */
+function combined(findings: Insights[], source: QuoteSource): Insights {
+  return keepCitedInsights(
+    {
+      goals: findings.flatMap((f) => f.goals.map(toLlmInsight)),
+      challenges: findings.flatMap((f) => f.challenges.map(toLlmInsight)),
+    },
+    source,
+  );
 }
 
 /** Greedy packing in order: each batch stays within `room` tokens (a part never exceeds it). */

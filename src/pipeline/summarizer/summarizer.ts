@@ -1,9 +1,13 @@
-import type { InsightRecord } from '../../model/runRecord.ts';
+import type { ProposedInsight } from '../evidence/verifiedInsights.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 
+/**
+ * Goals and challenges as a summariser proposes them, each with the quotes it says support
+ * it; the pipeline checks every quote against the meetings before anything is stored.
+ */
 export interface Insights {
-  goals: InsightRecord[];
-  challenges: InsightRecord[];
+  goals: ProposedInsight[];
+  challenges: ProposedInsight[];
 }
 
 export interface SummaryRequest {
@@ -13,7 +17,7 @@ export interface SummaryRequest {
   meetings: FathomMeeting[];
 }
 
-/** Turns a company's meetings into goals and challenges that cite those meetings. */
+/** Turns a company's meetings into goals and challenges that quote those meetings. */
 export interface Summarizer {
   summarize(request: SummaryRequest, signal: AbortSignal): Promise<Insights>;
 }
