@@ -132,7 +132,7 @@ function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
         a.best.quote.localeCompare(b.best.quote),
     )
     .slice(0, MAX_PER_LIST)
-    .map(({ best, meetingIds, quotes }) => ({
+    .map(({ best, quotes }) => ({
       text: asSentence(best.quote),
       quotes: quotes.map(({ meetingId, quote }) => ({ meetingId, quote })),
     }));
