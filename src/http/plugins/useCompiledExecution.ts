@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
  * of a watched run), not for one sent once, and a client sending ever new documents would
  * otherwise make the server compile on every request.
  */
-const INTERPRETED_EXECUTIONS = 1;
+export const INTERPRETED_EXECUTIONS = 1;
 
 /**
  * Queries and mutations of a document seen before are executed by graphql-jit: compiled
