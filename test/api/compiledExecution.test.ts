@@ -5,7 +5,7 @@ import { EngagementStatusDocument } from '../../src/generated/graphql.ts';
 import type { RunChannelMessage } from '../../src/model/runRecord.ts';
 import { advance, complete, fail, newRun } from '../../src/model/runTransitions.ts';
 import { buildSchema } from '../../src/schema/index.ts';
-import { ENGAGEMENT_UPDATED, graphqlRequest } from '../../support/graphqlClients.ts';
+import { ENGAGEMENT_UPDATED, graphqlRequest, subscribe } from '../../support/graphqlClients.ts';
 import { sampleSummary } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -97,6 +97,36 @@ describe('a repeated query over HTTP', () => {
     expect(invalid[0]?.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(invalid[1]).toEqual(invalid[0]);
     expect(invalid[2]).toEqual(invalid[0]);
+  });
+
+  it('keeps a variable left to its default, on repeated queries and on every state watched', async () => {
+    const at = new Date('2026-03-01T10:00:00.000Z');
+    const run = newRun('acme.com', '1c0b9e6f-1d2a-4c3b-9e8f-0a1b2c3d4e5f', at, 600_000);
+    await server.app.backend.store.write(run);
+    // GraphQL lets a client leave out a non-null variable that has a default.
+    const status = `query Defaulted($domain: String! = "acme.com", $runId: ID!) {
+      engagementStatus(domain: $domain, runId: $runId) { version status }
+    }`;
+    for (let i = 0; i < 3; i++) {
+      const answer = await graphqlRequest(server.graphqlUrl, status, { runId: run.run_id });
+      expect(answer.data).toEqual({ engagementStatus: [{ version: 1, status: 'PROCESSING' }] });
+      expect(answer.errors).toBeUndefined();
+    }
+    const watch = `subscription DefaultedWatch($domain: String! = "acme.com", $runId: ID!) {
+      engagementUpdated(domain: $domain, runId: $runId) { version status }
+    }`;
+    const sub = subscribe<{ engagementUpdated: { version: number } }>(
+      { transport: 'sse', ...server },
+      watch,
+      { runId: run.run_id },
+    );
+    await sub.waitFor(1);
+    const fetching = advance(run, { stage: 'fetching_meetings', meetingsFound: 1 }, at);
+    await server.app.backend.store.write(fetching);
+    await server.app.backend.store.write(complete(fetching, sampleSummary(), at));
+    expect(await sub.ended).toBe('complete');
+    expect(sub.errors).toEqual([]);
+    expect(sub.events.map((e) => e.engagementUpdated.version)).toEqual([1, 2, 3]);
   });
 });
 

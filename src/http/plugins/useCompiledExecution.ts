@@ -1,5 +1,5 @@
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import type { DocumentNode } from 'graphql';
+import { type DocumentNode, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 
@@ -11,6 +11,20 @@ import type { Logger } from 'pino';
  * otherwise make the server compile on every request.
  */
 export const INTERPRETED_EXECUTIONS = 1;
+
+/**
+ * Whether graphql-jit runs this operation as graphql-js does. It does not apply a
+ * variable's default value when the variable is left out of a non-null type
+ * (`$domain: String! = "acme.com"`), which GraphQL allows: it answers that the variable was
+ * not provided. Such an operation stays with graphql-js.
+ */
+export function jitRunsLikeGraphqlJs(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): boolean {
+  const operation = getOperationAST(document, operationName);
+  return !operation?.variableDefinitions?.some((variable) => variable.defaultValue);
+}
 
 /**
  * Queries and mutations of a document seen before are executed by graphql-jit: compiled
@@ -26,7 +40,8 @@ export function useCompiledExecution(logger: Logger): Plugin {
   const jit = useGraphQlJit(
     {},
     {
-      enableIf: ({ document }) => {
+      enableIf: ({ document, operationName }) => {
+        if (!jitRunsLikeGraphqlJs(document, operationName)) return false;
         const count = executions.get(document) ?? 0;
         if (count >= INTERPRETED_EXECUTIONS) return true;
         executions.set(document, count + 1);

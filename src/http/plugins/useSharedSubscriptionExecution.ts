@@ -7,7 +7,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { INTERPRETED_EXECUTIONS } from './useCompiledExecution.ts';
+import { INTERPRETED_EXECUTIONS, jitRunsLikeGraphqlJs } from './useCompiledExecution.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -97,6 +97,7 @@ function eventExecutor(): EventExecution {
 
 /** The document compiled by graphql-jit, or null when the compiler cannot take it. */
 function compiledEventExecution(args: ExecutionArgs): EventExecution | null {
+  if (!jitRunsLikeGraphqlJs(args.document, args.operationName)) return null;
   let query: ReturnType<typeof compileQuery<Record<string, unknown>, Record<string, unknown>>>;
   try {
     query = compileQuery(args.schema, args.document, args.operationName ?? undefined);
