@@ -320,7 +320,13 @@ describe('LLM input', () => {
   });
 
   it('reads the answer as proposals: duplicates merged, copied line prefixes stripped, quotes capped', () => {
-    const source = { meetingIds: new Set(['1', '2']), speakers: new Set(['Jane Doe']) };
+    // What the meetings said: any other quote is invented (or names a meeting not in the run).
+    const said = new Set(['1:we want growth', '2:Revenue: up']);
+    const source = {
+      meetingIds: new Set(['1', '2']),
+      speakers: new Set(['Jane Doe']),
+      said: (meetingId: string, quote: string) => said.has(`${meetingId}:${quote}`),
+    };
     const quote = (meeting_id: string, quote: string) => ({ meeting_id, quote });
     const kept = keepCitedInsights(
       {
@@ -335,9 +341,10 @@ describe('LLM input', () => {
           {
             text: 'grow revenue',
             evidence: [
-              quote('2', 'Revenue: up'),
               quote('1', 'a'),
               quote('2', 'b'),
+              quote('1', 'c'),
+              quote('2', 'Revenue: up'),
               quote('1', 'we want growth'),
             ],
           },
@@ -351,11 +358,12 @@ describe('LLM input', () => {
       goals: [
         {
           text: 'Grow revenue.',
-          // Quotes of the run's meetings first; "Revenue:" is not a speaker, so it stays.
+          // Quotes their meeting said first, so invented ones listed before them cannot push
+          // them out; "Revenue:" is not a speaker, so it stays.
           quotes: [
             { meetingId: '1', quote: 'we want growth' },
             { meetingId: '2', quote: 'Revenue: up' },
-            { meetingId: '1', quote: 'a' },
+            { meetingId: '9', quote: 'we want growth' },
           ],
         },
       ],

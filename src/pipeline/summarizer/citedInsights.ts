@@ -12,14 +12,17 @@ export const MAX_QUOTES = 3;
 /** What the LLM's quotes are read against: the run's meetings and who spoke in them. */
 export interface QuoteSource {
   meetingIds: ReadonlySet<string>;
+  /** Whether the meeting said these words (the pipeline's own check, done again there). */
+  said(meetingId: string, quote: string): boolean;
   /** Every transcript speaker's display name, to strip a copied `Name:` from a quote. */
   speakers: ReadonlySet<string>;
 }
 
 /**
  * The LLM's answer as proposed insights: duplicates (same text) merged with their quotes,
- * copied line prefixes removed from quotes, quotes of the run's meetings preferred when an
- * insight has more than it keeps, and each list capped. Nothing is dropped for a bad quote
+ * copied line prefixes removed from quotes, quotes that their meeting really said kept
+ * first when an insight has more than it keeps (so invented ones cannot push a real one
+ * out), and each list capped. Nothing is dropped for a bad quote
  * here: the pipeline verifies every quote and counts what it drops. The answer is validated
  * again here, whatever the SDK parsed.
  */
@@ -51,11 +54,10 @@ function clean(items: LlmInsight[], source: QuoteSource): ProposedInsight[] {
   return [...byText.values()].slice(0, MAX_INSIGHTS).map(({ text, quotes }) => ({
     text,
     quotes: distinct(quotes)
-      .sort(
-        (a, b) =>
-          Number(source.meetingIds.has(b.meetingId)) - Number(source.meetingIds.has(a.meetingId)),
-      )
-      .slice(0, MAX_QUOTES),
+      .map((quote) => ({ quote, said: source.said(quote.meetingId, quote.quote) }))
+      .sort((a, b) => Number(b.said) - Number(a.said))
+      .slice(0, MAX_QUOTES)
+      .map(({ quote }) => quote),
   }));
 }
 

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { PipelineError } from '../engagementPipeline.ts';
+import { MeetingQuotes } from '../evidence/meetingQuotes.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 import type { UpstreamCallObserver } from '../upstreamCall.ts';
 import { keepCitedInsights, MAX_INSIGHTS, MAX_QUOTES, type QuoteSource } from './citedInsights.ts';
@@ -209,7 +210,7 @@ function mergePrompt(domain: string): string {
   ].join('\n');
 }
 
-/** The run's meeting ids and transcript speakers, which the LLM's quotes are read against. */
+/** The run's meetings and transcript speakers, which the LLM's quotes are read against. */
 function quoteSource(meetings: readonly FathomMeeting[]): QuoteSource {
   const speakers = new Set<string>([UNKNOWN_SPEAKER]);
   for (const meeting of meetings) {
@@ -218,7 +219,12 @@ function quoteSource(meetings: readonly FathomMeeting[]): QuoteSource {
       if (name) speakers.add(name);
     }
   }
-  return { meetingIds: new Set(meetings.map((m) => m.recording_id)), speakers };
+  const quotes = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
+  return {
+    meetingIds: new Set(quotes.keys()),
+    speakers,
+    said: (meetingId, quote) => quotes.get(meetingId)?.find(quote) != null,
+  };
 }
 
 /** Findings side by side, merged only where their texts are the same, each list capped. */
