@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
@@ -75,6 +75,34 @@ function chipLayouts(page: Page): Promise<ChipLayout[]> {
       };
     }),
   );
+}
+
+interface DemoMeeting {
+  recording_id: number;
+  transcript?: Array<{ text: string }>;
+  default_summary?: { markdown_formatted?: string };
+  action_items?: unknown[];
+}
+
+/** One of the demo meetings, as the service read it. */
+function demoMeeting(meetingId: string): DemoMeeting | undefined {
+  const demo = JSON.parse(readFileSync('demo/meetings.json', 'utf8')) as { items: DemoMeeting[] };
+  return demo.items.find((item) => String(item.recording_id) === meetingId);
+}
+
+/** How many action items Fathom noted in a demo meeting. */
+function demoActionItemCount(meetingId: string): number {
+  return demoMeeting(meetingId)?.action_items?.length ?? 0;
+}
+
+/** Everything a demo meeting says: its transcript lines and its summary, as written. */
+function demoMeetingText(meetingId: string): string {
+  const meeting = demoMeeting(meetingId);
+  return [
+    ...(meeting?.transcript ?? []).map((line) => line.text),
+    // The summary as read: a quote of it is cut from the text without emphasis marks.
+    (meeting?.default_summary?.markdown_formatted ?? '').replace(/\*\*|__|`/g, ''),
+  ].join('\n');
 }
 
 async function waitForFinish(page: Page): Promise<void> {
@@ -217,8 +245,51 @@ describe('the live page on the demo meetings', () => {
         expect(chips.length).toBeGreaterThanOrEqual(1);
         // Each chip names one of the run's meetings and links to it.
         for (const chip of chips) expect(meetings).toContainEqual(chip);
+        // Under it, where it was said: each quote verbatim from its meeting, with who said
+        // it and when, and a link to that meeting.
+        const quotes = await insight.getByTestId('quote').evaluateAll((items) =>
+          items.map((item) => ({
+            meetingId: item.getAttribute('data-meeting-id') ?? '',
+            quote: item.querySelector('blockquote')?.textContent ?? '',
+            source: item.querySelector('.quote-source')?.textContent ?? '',
+            link: item.querySelector('a')?.getAttribute('href'),
+          })),
+        );
+        expect(quotes.length).toBeGreaterThanOrEqual(1);
+        for (const quote of quotes) {
+          const said = quote.quote.replace(/^“|”$/g, '');
+          expect(demoMeetingText(quote.meetingId)).toContain(said);
+          expect(quote.link).toBe(`https://fathom.video/calls/${quote.meetingId}`);
+          // A transcript quote names its speaker and time; a summary quote says so.
+          expect(quote.source).toMatch(/^(.+ at \d\d:\d\d:\d\d · |From the meeting summary · )/);
+        }
       }
     }
+
+    // Fathom's action items: open ones first, each with its owner (all ours in the demo).
+    const items = await page.getByTestId('action-item').evaluateAll((rows) =>
+      rows.map((row) => ({
+        owner: row.getAttribute('data-owner'),
+        completed: row.getAttribute('data-completed') === 'true',
+        text: row.querySelector('.action-text')?.textContent ?? '',
+        pill: row.querySelector('.owner-pill')?.textContent ?? '',
+      })),
+    );
+    const meetingIds = meetings.map((meeting) => meeting.url?.split('/').pop() ?? '');
+    expect(items.length).toBe(meetingIds.reduce((sum, id) => sum + demoActionItemCount(id), 0));
+    expect(items.length).toBeGreaterThan(0);
+    const firstDone = items.findIndex((item) => item.completed);
+    expect(items.slice(firstDone).every((item) => item.completed)).toBe(true);
+    expect(items.slice(0, firstDone).map((item) => item.text)).toEqual(
+      expect.arrayContaining([
+        'Send revised proposal with two-year price lock and EU workspace phase-in',
+      ]),
+    );
+    expect(new Set(items.map((item) => `${item.owner} ${item.pill}`))).toEqual(
+      new Set(['US Ours']),
+    );
+    // Nothing was left out for lack of evidence, so no note says so.
+    expect(await page.getByTestId('dropped-note').count()).toBe(0);
 
     // The status area is announced to screen readers.
     expect(await page.getByTestId('status-text').getAttribute('aria-live')).toBe('polite');

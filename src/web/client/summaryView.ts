@@ -11,6 +11,8 @@ import { formatDate, formatDateTime, plural } from './format.ts';
 type Summary = NonNullable<RunFieldsFragment['summary']>;
 type Meeting = Summary['meetings'][number];
 type Insight = Summary['goals'][number];
+type Evidence = Insight['evidence'][number];
+type ActionItem = Summary['actionItems'][number];
 
 function meetingLink(
   meeting: Meeting,
@@ -56,6 +58,39 @@ function citationChips(insight: Insight, meetingsById: Map<string, Meeting>): HT
   return list;
 }
 
+/**
+ * Where an insight was said: each quote verbatim, with who said it and when, and a link to
+ * its meeting. A quote of Fathom's summary has no speaker or time, and says so.
+ */
+function evidenceList(insight: Insight, meetingsById: Map<string, Meeting>): HTMLElement {
+  return el(
+    'ul',
+    { class: 'evidence', 'aria-label': 'Where it was said' },
+    ...insight.evidence.map((evidence) =>
+      el(
+        'li',
+        { class: 'quote', 'data-testid': 'quote', 'data-meeting-id': evidence.meetingId },
+        el('blockquote', {}, `“${evidence.quote}”`),
+        el('p', { class: 'quote-source muted small' }, ...quoteSource(evidence, meetingsById)),
+      ),
+    ),
+  );
+}
+
+function quoteSource(evidence: Evidence, meetingsById: Map<string, Meeting>): Array<Node | string> {
+  const meeting = meetingsById.get(evidence.meetingId);
+  const where = meeting
+    ? meetingLink(meeting, { class: 'quote-meeting' })
+    : el('span', {}, `Meeting ${evidence.meetingId}`);
+  if (!evidence.speaker) return ['From the meeting summary · ', where];
+  const who = el(
+    'span',
+    { class: 'quote-speaker', title: evidence.speakerEmail ?? '' },
+    evidence.speaker,
+  );
+  return [who, evidence.timestamp ? ` at ${evidence.timestamp} · ` : ' · ', where];
+}
+
 function insightSection(
   kind: 'goals' | 'challenges',
   insights: readonly Insight[],
@@ -77,6 +112,7 @@ function insightSection(
               { class: 'insight', 'data-testid': kind === 'goals' ? 'goal' : 'challenge' },
               el('p', { class: 'insight-text' }, insight.text),
               citationChips(insight, meetingsById),
+              evidenceList(insight, meetingsById),
             ),
           ),
         );
@@ -89,6 +125,70 @@ function insightSection(
       el('span', { class: `section-icon icon-${kind}`, 'aria-hidden': 'true' }),
       el('div', {}, el('h3', { id: headingId }, title), el('p', { class: 'muted small' }, lead)),
       el('span', { class: 'count-pill' }, String(insights.length)),
+    ),
+    body,
+  );
+}
+
+const OWNER_LABEL: Record<ActionItem['owner'], string> = {
+  US: 'Ours',
+  THEM: 'Theirs',
+  UNKNOWN: 'Unassigned',
+};
+
+/** Fathom's action items of the company's meetings: open ones first, each with its owner. */
+function actionItemsSection(items: readonly ActionItem[]): HTMLElement {
+  const open = items.filter((item) => !item.completed).length;
+  const body =
+    items.length === 0
+      ? el('p', { class: 'muted' }, 'Fathom noted no action items in these meetings.')
+      : el(
+          'ul',
+          { class: 'action-items' },
+          ...items.map((item) => {
+            const href = safeHref(item.url);
+            const moment = item.timestamp ?? 'in the meeting';
+            return el(
+              'li',
+              {
+                class: `action-item${item.completed ? ' done' : ''}`,
+                'data-testid': 'action-item',
+                'data-owner': item.owner,
+                'data-completed': String(item.completed),
+              },
+              el(
+                'span',
+                { class: `owner-pill owner-${item.owner.toLowerCase()}` },
+                OWNER_LABEL[item.owner],
+              ),
+              el('span', { class: 'action-text' }, item.text),
+              el(
+                'span',
+                { class: 'muted small' },
+                item.completed ? 'Done' : 'Open',
+                item.assignee ? ` · ${item.assignee}` : '',
+                ' · ',
+                href
+                  ? el('a', { href, target: '_blank', rel: 'noopener noreferrer' }, moment)
+                  : moment,
+              ),
+            );
+          }),
+        );
+  return el(
+    'section',
+    { class: 'card', 'aria-labelledby': 'actions-title', 'data-testid': 'action-items' },
+    el(
+      'div',
+      { class: 'section-head' },
+      el('span', { class: 'section-icon icon-meetings', 'aria-hidden': 'true' }),
+      el(
+        'div',
+        {},
+        el('h3', { id: 'actions-title' }, 'Action items'),
+        el('p', { class: 'muted small' }, `${plural(open, 'open item')}, ours and theirs.`),
+      ),
+      el('span', { class: 'count-pill' }, String(items.length)),
     ),
     body,
   );
@@ -263,6 +363,16 @@ export function renderSummary(elements: SummaryElements, run: RunFieldsFragment)
       range ? ` · ${range}` : '',
       ` · generated ${formatDateTime(run.updatedAt)}`,
     ),
+    ...(summary.droppedInsights > 0
+      ? [
+          el(
+            'p',
+            { class: 'muted small dropped-note', 'data-testid': 'dropped-note' },
+            `${plural(summary.droppedInsights, 'finding')} left out: the meetings do not say ` +
+              'them in so many words.',
+          ),
+        ]
+      : []),
   );
   elements.overview.hidden = false;
 
@@ -272,6 +382,7 @@ export function renderSummary(elements: SummaryElements, run: RunFieldsFragment)
     peopleSection(summary.people),
     insightSection('goals', summary.goals, meetingsById),
     insightSection('challenges', summary.challenges, meetingsById),
+    actionItemsSection(summary.actionItems),
     meetingsSection(summary.meetings),
   );
   elements.sections.hidden = false;
