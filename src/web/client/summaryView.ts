@@ -58,6 +58,43 @@ function citationChips(insight: Insight, meetingsById: Map<string, Meeting>): HT
   return list;
 }
 
+/** A card of the summary: its icon, title, one line saying what it holds, and a count. */
+function cardSection(
+  section: {
+    id: string;
+    testId: string;
+    icon: string;
+    title: string;
+    lead: string;
+    count: number;
+    extraClass?: string;
+  },
+  body: HTMLElement,
+): HTMLElement {
+  const headingId = `${section.id}-title`;
+  return el(
+    'section',
+    {
+      class: section.extraClass ? `card ${section.extraClass}` : 'card',
+      'aria-labelledby': headingId,
+      'data-testid': section.testId,
+    },
+    el(
+      'div',
+      { class: 'section-head' },
+      el('span', { class: `section-icon icon-${section.icon}`, 'aria-hidden': 'true' }),
+      el(
+        'div',
+        {},
+        el('h3', { id: headingId }, section.title),
+        el('p', { class: 'muted small' }, section.lead),
+      ),
+      el('span', { class: 'count-pill' }, String(section.count)),
+    ),
+    body,
+  );
+}
+
 /**
  * Where an insight was said: each quote verbatim, with who said it and when, and a link to
  * its meeting. A quote of Fathom's summary has no speaker or time, and says so.
@@ -99,7 +136,6 @@ function insightSection(
   const title = kind === 'goals' ? 'Goals' : 'Challenges';
   const lead =
     kind === 'goals' ? 'What the company wants to achieve.' : 'What stands in its way today.';
-  const headingId = `${kind}-title`;
   const body =
     insights.length === 0
       ? el('p', { class: 'muted' }, `No ${kind} were stated in these meetings.`)
@@ -116,16 +152,16 @@ function insightSection(
             ),
           ),
         );
-  return el(
-    'section',
-    { class: `card insight-card ${kind}`, 'aria-labelledby': headingId, 'data-testid': kind },
-    el(
-      'div',
-      { class: 'section-head' },
-      el('span', { class: `section-icon icon-${kind}`, 'aria-hidden': 'true' }),
-      el('div', {}, el('h3', { id: headingId }, title), el('p', { class: 'muted small' }, lead)),
-      el('span', { class: 'count-pill' }, String(insights.length)),
-    ),
+  return cardSection(
+    {
+      id: kind,
+      testId: kind,
+      icon: kind,
+      title,
+      lead,
+      count: insights.length,
+      extraClass: `insight-card ${kind}`,
+    },
     body,
   );
 }
@@ -175,41 +211,29 @@ function actionItemsSection(items: readonly ActionItem[]): HTMLElement {
             );
           }),
         );
-  return el(
-    'section',
-    { class: 'card', 'aria-labelledby': 'actions-title', 'data-testid': 'action-items' },
-    el(
-      'div',
-      { class: 'section-head' },
-      el('span', { class: 'section-icon icon-meetings', 'aria-hidden': 'true' }),
-      el(
-        'div',
-        {},
-        el('h3', { id: 'actions-title' }, 'Action items'),
-        el('p', { class: 'muted small' }, `${plural(open, 'open item')}, ours and theirs.`),
-      ),
-      el('span', { class: 'count-pill' }, String(items.length)),
-    ),
+  return cardSection(
+    {
+      id: 'actions',
+      testId: 'action-items',
+      icon: 'meetings',
+      title: 'Action items',
+      lead: `${plural(open, 'open item')}, ours and theirs.`,
+      count: items.length,
+    },
     body,
   );
 }
 
 function meetingsSection(meetings: readonly Meeting[]): HTMLElement {
-  return el(
-    'section',
-    { class: 'card', 'aria-labelledby': 'meetings-title', 'data-testid': 'meetings' },
-    el(
-      'div',
-      { class: 'section-head' },
-      el('span', { class: 'section-icon icon-meetings', 'aria-hidden': 'true' }),
-      el(
-        'div',
-        {},
-        el('h3', { id: 'meetings-title' }, 'Meetings'),
-        el('p', { class: 'muted small' }, 'Recorded meetings the company took part in.'),
-      ),
-      el('span', { class: 'count-pill' }, String(meetings.length)),
-    ),
+  return cardSection(
+    {
+      id: 'meetings',
+      testId: 'meetings',
+      icon: 'meetings',
+      title: 'Meetings',
+      lead: 'Recorded meetings the company took part in.',
+      count: meetings.length,
+    },
     el(
       'ol',
       { class: 'meetings' },
@@ -241,21 +265,15 @@ function initials(text: string): string {
 }
 
 function peopleSection(people: Summary['people']): HTMLElement {
-  return el(
-    'section',
-    { class: 'card', 'aria-labelledby': 'people-title', 'data-testid': 'people' },
-    el(
-      'div',
-      { class: 'section-head' },
-      el('span', { class: 'section-icon icon-people', 'aria-hidden': 'true' }),
-      el(
-        'div',
-        {},
-        el('h3', { id: 'people-title' }, 'People'),
-        el('p', { class: 'muted small' }, 'Who took part from the company.'),
-      ),
-      el('span', { class: 'count-pill' }, String(people.length)),
-    ),
+  return cardSection(
+    {
+      id: 'people',
+      testId: 'people',
+      icon: 'people',
+      title: 'People',
+      lead: 'Who took part from the company.',
+      count: people.length,
+    },
     el(
       'ul',
       { class: 'people' },
