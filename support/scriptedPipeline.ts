@@ -1,4 +1,4 @@
-import type { SummaryRecord } from '../src/model/runRecord.ts';
+import type { InsightRecord, SummaryRecord } from '../src/model/runRecord.ts';
 import type { ProgressUpdate } from '../src/model/runTransitions.ts';
 import {
   type EngagementPipeline,
@@ -95,7 +95,16 @@ export class ScriptedPipeline implements EngagementPipeline {
 }
 
 export function emptySummary(): SummaryRecord {
-  return { meetings_count: 0, meetings: [], people: [], goals: [], challenges: [] };
+  return {
+    meetings_count: 0,
+    meetings: [],
+    people: [],
+    goals: [],
+    challenges: [],
+    action_items: [],
+    dropped_insights: 0,
+    changes: null,
+  };
 }
 
 export function sampleSummary(): SummaryRecord {
@@ -110,7 +119,44 @@ export function sampleSummary(): SummaryRecord {
       },
     ],
     people: [{ name: 'Jane Doe', email: 'jane@acme.com', meetings_count: 1 }],
-    goals: [{ text: 'Cut onboarding time in half', meeting_ids: ['123456'] }],
-    challenges: [{ text: 'Inventory data lives in three systems', meeting_ids: ['123456'] }],
+    goals: [insight('Cut onboarding time in half', 'We want to cut onboarding time in half.')],
+    challenges: [
+      insight(
+        'Inventory data lives in three systems',
+        'Our inventory data lives in three systems.',
+      ),
+    ],
+    action_items: [
+      {
+        text: 'Send pricing',
+        meeting_id: '123456',
+        assignee: 'Sam Seller',
+        assignee_email: 'sam@us.com',
+        owner: 'us',
+        completed: false,
+        timestamp: '00:20:01',
+        url: 'https://fathom.video/calls/123456?timestamp=1201',
+      },
+    ],
+    dropped_insights: 0,
+    changes: null,
+  };
+}
+
+/** An insight of the sample meeting, with Jane's words as its evidence. */
+function insight(text: string, quote: string): InsightRecord {
+  return {
+    text,
+    meeting_ids: ['123456'],
+    evidence: [
+      {
+        meeting_id: '123456',
+        quote,
+        speaker: 'Jane Doe',
+        speaker_email: 'jane@acme.com',
+        timestamp: '00:04:12',
+      },
+    ],
+    is_new: false,
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emptySummary } from '../../support/scriptedPipeline.ts';
 import { runToEnd } from '../support/runHelpers.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -42,15 +43,6 @@ describe('the demo: bundled meetings and the offline summariser', () => {
 
   it('finds nothing for a company the team never met, and completes', async () => {
     const states = await runToEnd(server.app, 'example.com');
-    expect(states.at(-1)?.summary).toEqual({
-      meetings_count: 0,
-      meetings: [],
-      people: [],
-      goals: [],
-      challenges: [],
-      action_items: [],
-      dropped_insights: 0,
-      changes: null,
-    });
+    expect(states.at(-1)?.summary).toEqual(emptySummary());
   });
 });

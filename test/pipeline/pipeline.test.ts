@@ -11,6 +11,7 @@ import {
   startFakeOpenAI,
 } from '../../support/fakes/fakeOpenAI.ts';
 import { buildMeetings, internalMeeting } from '../../support/fakes/fathomFixtures.ts';
+import { emptySummary } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { runToEnd } from '../support/runHelpers.ts';
 import { type BackendKind, startTestApp, type TestApp } from '../support/testApp.ts';
@@ -159,16 +160,7 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
     expect(final).toMatchObject({
       status: 'complete',
       progress: { stage: 'done', meetings_found: 0 },
-      summary: {
-        meetings_count: 0,
-        meetings: [],
-        people: [],
-        goals: [],
-        challenges: [],
-        action_items: [],
-        dropped_insights: 0,
-        changes: null,
-      },
+      summary: emptySummary(),
     });
     expect(openai.requests).toHaveLength(0);
   });
