@@ -26,8 +26,8 @@ class RunGoneError extends Error {}
 /**
  * Executes one run end to end: hands the pipeline a deadline-bound signal and a progress
  * writer, then writes COMPLETE (its summary compared with the domain's previous complete
- * run) or ERROR. Whatever the pipeline does, the run ends by its
- * deadline (`RUN_TIMEOUT_MS` after its creation), and it ends exactly once.
+ * run) or ERROR. Whatever the pipeline does, the run ends by its deadline (`RUN_TIMEOUT_MS`
+ * after its creation), and it ends exactly once.
  *
  * A run is executed only under its lease. A job queue may hand a run to a second executor
  * while the first still works on it (BullMQ does when a worker's job lock lapses): the

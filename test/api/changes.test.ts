@@ -9,7 +9,7 @@ import {
   type StartEngagementSummaryMutation,
 } from '../../src/generated/graphql.ts';
 import type { RunRecord } from '../../src/model/runRecord.ts';
-import { newRun } from '../../src/model/runTransitions.ts';
+import { complete, newRun } from '../../src/model/runTransitions.ts';
 import type { FathomMeeting } from '../../support/fakes/fakeFathom.ts';
 import {
   type AnsweredInsight,
@@ -244,5 +244,50 @@ describe('what changed, when the previous run expired (redis)', () => {
     const second = await runOverGraphQL(server, secondId);
     expect(second.summary?.meetingsCount).toBe(4);
     expectNothingNew(second, await storedRecord(server, secondId));
+  });
+});
+
+describe.each(BACKENDS)('a run stored before triggers and changes existed (%s)', (backend) => {
+  it('reads as started by a user, and is the previous run of the next one', async () => {
+    const { earlier, newest } = acmeMeetingsThenOneMore();
+    const { server } = await service(backend, [...earlier, newest]);
+    // The shape stored then: no trigger on the run; no changes, is_new or later fields.
+    const opened = newRun(DOMAIN, randomUUID(), new Date(Date.now() - 60_000), 120_000);
+    const { trigger: _absent, ...oldRun } = opened;
+    const old = complete(
+      oldRun,
+      {
+        meetings_count: earlier.length,
+        meetings: earlier.map((m) => ({
+          id: String(m.recording_id),
+          title: m.title,
+          started_at: null,
+          url: null,
+        })),
+        people: [
+          { name: 'Jane Doe', email: 'jane@acme.com', meetings_count: 3 },
+          { name: 'Raj Patel', email: 'raj@acme.com', meetings_count: 3 },
+        ],
+        goals: [{ text: 'Cut onboarding time in half', meeting_ids: ['1'] }],
+        challenges: [],
+      },
+      new Date(Date.now() - 50_000),
+    );
+    expect(await server.app.backend.store.write(oldRun)).toEqual({ ok: true });
+    expect(await server.app.backend.store.write(old)).toEqual({ ok: true });
+    expect(Object.keys(await storedRecord(server, old.run_id))).not.toContain('trigger');
+    const oldOverGraphQL = await runOverGraphQL(server, old.run_id);
+    expect(oldOverGraphQL.trigger).toBe('USER');
+    expect(oldOverGraphQL.summary?.changes).toBeNull();
+    expect(oldOverGraphQL.summary?.goals.map((g) => g.isNew)).toEqual([false]);
+
+    const nextId = await startOverGraphQL(server);
+    const next = await runOverGraphQL(server, nextId);
+    expect(next.summary?.changes).toEqual({
+      previousRunId: old.run_id,
+      previousCreatedAt: old.created_at,
+      newMeetingIds: [String(newest.recording_id)],
+      newPeopleEmails: ['lee@acme.com'],
+    });
   });
 });
