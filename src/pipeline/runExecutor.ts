@@ -4,6 +4,7 @@ import { advance, complete, fail, isBehind } from '../model/runTransitions.ts';
 import { updateRun } from '../model/updateRun.ts';
 import type { RunJob } from '../runs/runQueue.ts';
 import { sleep } from '../timing.ts';
+import { NO_TRACING, type RunSpan, type Tracing } from '../tracing/tracing.ts';
 import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
 import { type RunLease, RunLeaseLostError, type RunLeases } from './runLease.ts';
 
@@ -17,6 +18,8 @@ export interface RunExecutorDeps {
   now?: () => Date;
   /** Told how each run ended, for metrics. */
   onRunEnded?: (outcome: 'complete' | 'error', durationSeconds: number) => void;
+  /** A span per execution, the parent of its upstream calls (default: none). */
+  tracing?: Tracing;
 }
 
 class RunGoneError extends Error {}
@@ -39,12 +42,21 @@ export class RunExecutor {
     this.now = deps.now ?? (() => new Date());
   }
 
-  async execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
+  execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
+    return (this.deps.tracing ?? NO_TRACING).inRunSpan(job, (span) =>
+      this.executeTraced(job, span, shutdown),
+    );
+  }
+
+  private async executeTraced(job: RunJob, span: RunSpan, shutdown?: AbortSignal): Promise<void> {
     const log = this.deps.logger.child({ runId: job.runId, domain: job.domain });
     const lease = await this.claim(job, log, shutdown);
-    if (!lease) return;
+    if (!lease) {
+      span.ended('not_executed');
+      return;
+    }
     try {
-      await this.executeUnderLease(job, lease, log, shutdown);
+      await this.executeUnderLease(job, lease, span, log, shutdown);
     } finally {
       await lease.release().catch((error: unknown) => {
         log.warn({ err: describe(error) }, 'could not release the run lease; it lapses by itself');
@@ -83,6 +95,7 @@ export class RunExecutor {
   private async executeUnderLease(
     job: RunJob,
     lease: RunLease,
+    span: RunSpan,
     log: Logger,
     shutdown?: AbortSignal,
   ): Promise<void> {
@@ -91,6 +104,7 @@ export class RunExecutor {
     const current = await store.get(job.domain, job.runId);
     if (current?.status !== 'processing') {
       log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
+      span.ended('not_executed');
       return;
     }
     const startedAt = Date.parse(current.created_at);
@@ -111,17 +125,24 @@ export class RunExecutor {
     };
 
     log.info('run started');
-    let ending: { status: 'complete' | 'error'; write: Parameters<typeof updateRun>[3] };
+    let ending: {
+      status: 'complete' | 'error';
+      /** The user-facing error message (it names no secret). */
+      message?: string;
+      write: Parameters<typeof updateRun>[3];
+    };
     try {
       const summary = await raceAbort(pipeline.run({ ...job, signal, report }), signal);
       ending = { status: 'complete', write: (run) => complete(run, summary, this.now()) };
     } catch (error) {
       if (error instanceof RunGoneError) {
         log.warn({ reason: error.message }, 'run was ended or deleted elsewhere; stopping');
+        span.ended('ended_elsewhere');
         return;
       }
       if (error instanceof RunLeaseLostError || (lease.signal.aborted && !deadline.aborted)) {
         log.warn('run was taken over by another executor; stopping without writing');
+        span.ended('taken_over');
         return;
       }
       if (shutdown?.aborted && !deadline.aborted) {
@@ -131,22 +152,25 @@ export class RunExecutor {
       }
       const message = userMessage(error, deadline.aborted, runTimeoutMs);
       log.warn({ err: describe(error) }, `run failed: ${message}`);
-      ending = { status: 'error', write: (run) => fail(run, message, this.now()) };
+      ending = { status: 'error', message, write: (run) => fail(run, message, this.now()) };
     }
     try {
       await lease.confirm();
     } catch (error) {
       if (!(error instanceof RunLeaseLostError)) throw error;
       log.warn('run was taken over by another executor before its result was written');
+      span.ended('taken_over');
       return;
     }
     const outcome = await updateRun(store, job.domain, job.runId, ending.write);
     if (outcome.ok) {
       const seconds = (this.now().getTime() - startedAt) / 1000;
       this.deps.onRunEnded?.(ending.status, seconds);
+      span.ended(ending.status, ending.message);
       log.info({ status: ending.status, durationSeconds: seconds }, 'run ended');
     } else {
       log.warn({ reason: outcome.reason }, 'run was ended elsewhere before its result was written');
+      span.ended('ended_elsewhere');
     }
   }
 }
