@@ -39,7 +39,7 @@ export interface AppOverrides {
    * OpenTelemetry, loaded by main.ts when OTEL_EXPORTER_OTLP_ENDPOINT is set: spans for runs,
    * upstream calls and REST calls, and the plugin that gives each GraphQL operation one.
    */
-  tracing?: { tracing: Tracing; graphqlPlugin: Plugin };
+  tracing?: { tracing: Tracing; graphqlPlugins: Plugin[] };
 }
 
 export interface App {
@@ -109,7 +109,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useStreamingResponseLimit(unsentLimit, clientAddressOf),
       useRefusedSubscriptionRelease(),
       // Last, so that it wraps the execution the plugins above settled on.
-      ...(overrides.tracing ? [overrides.tracing.graphqlPlugin] : []),
+      ...(overrides.tracing?.graphqlPlugins ?? []),
     ],
   });
   const server = createHttpServer(

@@ -1,4 +1,4 @@
-import { useOpenTelemetry } from '@envelop/opentelemetry';
+import { setCurrentOtelContext, useOpenTelemetry } from '@envelop/opentelemetry';
 import {
   context,
   type DiagLogger,
@@ -31,7 +31,7 @@ import type { RunSpan, TraceCarrier, Tracing } from './tracing.ts';
 export interface OpenTelemetryTracing {
   tracing: Tracing;
   /** A span per GraphQL operation (every transport goes through Yoga's envelop). */
-  graphqlPlugin: Plugin;
+  graphqlPlugins: Plugin[];
 }
 
 const TRACER_NAME = 'engagement-summary';
@@ -151,15 +151,36 @@ export async function startOpenTelemetry(
 
   return {
     tracing,
-    graphqlPlugin: useOpenTelemetry(
-      // Operation name, type and document only: never variables, results or resolver
-      // arguments (a document with inline arguments is left out too).
-      { resolvers: false, variables: false, result: false },
-      provider,
-      SpanKind.SERVER,
-      {},
-      TRACER_NAME,
-    ) as Plugin,
+    graphqlPlugins: [
+      useCallerTraceContext(),
+      useOpenTelemetry(
+        // Operation name, type and document only: never variables, results or resolver
+        // arguments (a document with inline arguments is left out too).
+        { resolvers: false, variables: false, result: false },
+        provider,
+        SpanKind.SERVER,
+        {},
+        TRACER_NAME,
+      ) as Plugin,
+    ],
+  };
+}
+
+/**
+ * An operation over HTTP that carries a `traceparent` header joins the caller's trace, as a
+ * REST call does (the envelop plugin would start a new trace for it). Operations over
+ * WebSocket have no headers of their own.
+ */
+function useCallerTraceContext(): Plugin {
+  return {
+    onContextBuilding() {
+      return ({ context: built }) => {
+        const request = (built as { request?: Request }).request;
+        if (!request?.headers.has('traceparent')) return;
+        const headers = Object.fromEntries(request.headers);
+        setCurrentOtelContext(built, propagation.extract(ROOT_CONTEXT, headers));
+      };
+    },
   };
 }
 

@@ -18,6 +18,9 @@ const FATHOM_KEY = 'fathom-test-key';
 const OPENAI_KEY = 'openai-test-key';
 const REST = '/make-server-888f4514';
 const SPAN_KIND = { server: 2, client: 3, consumer: 5 };
+/** The caller's trace, as a front end that traces itself sends it (W3C trace context). */
+const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
+const CALLER_SPAN_ID = '00f067aa0ba902b7';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -159,12 +162,13 @@ describe.each([
         OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
       });
 
-      // One run started over GraphQL, one over REST; a REST poll; GraphQL polls to the end.
+      // One run started over GraphQL (within the caller's trace), one over REST; a REST
+      // poll; GraphQL polls to the end.
       const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
         `${service.url}/graphql`,
         START,
         { domain: 'https://www.acme.com' },
-        auth,
+        { ...auth, traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` },
       );
       expect(started.errors).toBeUndefined();
       const graphqlRunId = started.data?.startEngagementSummary.runId as string;
@@ -195,6 +199,8 @@ describe.each([
       // A span per GraphQL operation and per REST call.
       const mutation = spans.filter((s) => s.name === 'mutation.StartEngagementSummary');
       expect(mutation).toHaveLength(1);
+      expect(mutation[0]?.traceId).toBe(CALLER_TRACE_ID);
+      expect(mutation[0]?.parentSpanId).toBe(CALLER_SPAN_ID);
       expect(spans.filter((s) => s.name === 'query.RunStatus').length).toBeGreaterThanOrEqual(2);
       const restStartSpan = spans.filter((s) => s.name === `POST ${REST}/engagement-summary`);
       expect(restStartSpan).toHaveLength(1);
