@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
+import type { RunRecord } from '../model/runRecord.ts';
 import { advance, complete, fail, isBehind } from '../model/runTransitions.ts';
 import { updateRun } from '../model/updateRun.ts';
 import type { RunJob } from '../runs/runQueue.ts';
@@ -42,21 +43,12 @@ export class RunExecutor {
     this.now = deps.now ?? (() => new Date());
   }
 
-  execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
-    return (this.deps.tracing ?? NO_TRACING).inRunSpan(job, (span) =>
-      this.executeTraced(job, span, shutdown),
-    );
-  }
-
-  private async executeTraced(job: RunJob, span: RunSpan, shutdown?: AbortSignal): Promise<void> {
+  async execute(job: RunJob, shutdown?: AbortSignal): Promise<void> {
     const log = this.deps.logger.child({ runId: job.runId, domain: job.domain });
     const lease = await this.claim(job, log, shutdown);
-    if (!lease) {
-      span.ended('not_executed');
-      return;
-    }
+    if (!lease) return;
     try {
-      await this.executeUnderLease(job, lease, span, log, shutdown);
+      await this.executeUnderLease(job, lease, log, shutdown);
     } finally {
       await lease.release().catch((error: unknown) => {
         log.warn({ err: describe(error) }, 'could not release the run lease; it lapses by itself');
@@ -95,18 +87,31 @@ export class RunExecutor {
   private async executeUnderLease(
     job: RunJob,
     lease: RunLease,
+    log: Logger,
+    shutdown?: AbortSignal,
+  ): Promise<void> {
+    // Read under the lease: a previous holder may have ended the run just before.
+    const current = await this.deps.store.get(job.domain, job.runId);
+    if (current?.status !== 'processing') {
+      log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
+      return;
+    }
+    // The run's span covers its execution only, so that a job delivered twice (BullMQ
+    // delivers at least once) adds no span for the delivery that finds nothing to do.
+    await (this.deps.tracing ?? NO_TRACING).inRunSpan(job, (span) =>
+      this.executeOpenRun(job, current, lease, span, log, shutdown),
+    );
+  }
+
+  private async executeOpenRun(
+    job: RunJob,
+    current: RunRecord,
+    lease: RunLease,
     span: RunSpan,
     log: Logger,
     shutdown?: AbortSignal,
   ): Promise<void> {
     const { store, pipeline, runTimeoutMs } = this.deps;
-    // Read under the lease: a previous holder may have ended the run just before.
-    const current = await store.get(job.domain, job.runId);
-    if (current?.status !== 'processing') {
-      log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
-      span.ended('not_executed');
-      return;
-    }
     const startedAt = Date.parse(current.created_at);
     const remainingMs = Math.max(0, Date.parse(current.deadline_at) - this.now().getTime());
     const deadline = AbortSignal.timeout(remainingMs);
@@ -148,6 +153,7 @@ export class RunExecutor {
       if (shutdown?.aborted && !deadline.aborted) {
         // Leave the run open: it is retried by another worker or ended by the sweeper.
         log.warn('run interrupted by shutdown');
+        span.ended('interrupted');
         throw error;
       }
       const message = userMessage(error, deadline.aborted, runTimeoutMs);

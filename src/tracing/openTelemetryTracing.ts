@@ -88,7 +88,7 @@ export async function startOpenTelemetry(
         try {
           return await work(runSpan);
         } catch (error) {
-          // Interrupted (shutdown) or a failure of the executor itself: the run stays open.
+          // A failure of the executor itself (a store error): the run stays open.
           if (outcome === undefined) span.setStatus({ code: SpanStatusCode.ERROR });
           throw error;
         } finally {
