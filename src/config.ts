@@ -115,6 +115,13 @@ const environmentSchema = z.object({
       .default('true')
       .transform((v) => v === 'true' || v === '1'),
   ),
+  GRAPHQL_TRUSTED_DOCUMENTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -174,6 +181,11 @@ export interface Config {
   engagementTtlSeconds: number;
   restBasePath: string;
   introspection: boolean;
+  /**
+   * GRAPHQL_TRUSTED_DOCUMENTS: only the documents of persisted-documents.json run, named by
+   * their hash; a request that sends a document's text is refused.
+   */
+  trustedDocuments: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -228,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,
     introspection: e.GRAPHQL_INTROSPECTION,
+    trustedDocuments: e.GRAPHQL_TRUSTED_DOCUMENTS,
     logLevel: e.LOG_LEVEL,
   };
   assertSafeToServe(config);
