@@ -52,7 +52,8 @@ export async function runEnvelopedOperation(
   if (!subscriber.active) return;
   const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
     principal,
-    params: { ...payload, query },
+    // The payload itself when it sent the text: nothing more held per subscription.
+    params: query === payload.query ? payload : { ...payload, query },
   });
   let document: DocumentNode;
   try {
