@@ -136,6 +136,32 @@ describe.each([
     expect(await server.app.services.runs.list('acme.com', 10)).toEqual([]);
   });
 
+  it('applies the same rule to a multipart response, as to everything Yoga parses', async () => {
+    const runId = await startRun();
+    const multipart = async (document: DocumentRef) => {
+      const response = await fetch(server.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+        body: JSON.stringify({
+          ...(typeof document === 'string' ? { query: document } : document),
+          variables: { domain: 'acme.com', runId },
+        }),
+      });
+      expect(response.headers.get('content-type')).toMatch(/^multipart\/mixed/);
+      return response.text();
+    };
+    const [byHash, , asText] = namings(EngagementStatusDocument);
+    expect(await multipart(byHash?.[1] as DocumentRef)).toContain(runId);
+    const text = await multipart(asText?.[1] as DocumentRef);
+    if (enforced) {
+      expect(text).toContain('PERSISTED_QUERY_ONLY');
+      expect(text).not.toContain(runId);
+    } else {
+      expect(text).toContain(runId);
+    }
+    expect(await multipart(byId(UNKNOWN_HASH))).toContain('PERSISTED_QUERY_NOT_FOUND');
+  });
+
   describe.each(TRANSPORTS)('subscriptions over %s', (transport) => {
     function watch(document: DocumentRef, runId: string) {
       const sub = subscribe<RunEvent>({ transport, ...server }, document, {
