@@ -1,5 +1,7 @@
 // Starts an engagement summary run and prints its live states with Apollo Client 4: the
-// mutation over HTTP, the subscription over WebSocket (graphql-ws). Exit code 0 when the run
+// mutation over HTTP, the subscription over WebSocket (graphql-ws). Every operation is sent
+// by its hash alone (Apollo's persisted queries: `extensions.persistedQuery.sha256Hash`), so
+// it works against a server with GRAPHQL_TRUSTED_DOCUMENTS=true. Exit code 0 when the run
 // completed, 1 when it ended in ERROR or anything failed.
 //
 //   [ENGAGEMENT_TOKEN=…] npx tsx examples/apolloClient.ts <website> [serverUrl]
@@ -11,11 +13,13 @@ import {
   InMemoryCache,
   split,
 } from '@apollo/client';
+import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { OperationTypeNode } from 'graphql';
-import { createClient } from 'graphql-ws';
+import { createClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
+  documentIdOf,
   EngagementUpdatedDocument,
   type RunFieldsFragment,
   StartEngagementSummaryDocument,
@@ -39,11 +43,22 @@ const wsClient = createClient({
   retryAttempts: 0, // a CLI fails fast; a long-lived UI would keep the default retries
 });
 
+// The persisted-query link puts each document's hash (generated beside it by codegen, the
+// key of persisted-documents.json) in `extensions`; the HTTP link then leaves the text out.
+const persistedQueries = createPersistedQueryLink({ generateHash: documentIdOf });
+// GraphQLWsLink sends the text as well; the server needs only the hash in `extensions`, and
+// graphql-ws wants `query` to be a string: "".
+const hashOnlyWsClient: WsClient = {
+  ...wsClient,
+  subscribe: (payload, sink) => wsClient.subscribe({ ...payload, query: '' }, sink),
+};
 // Subscriptions go to the WebSocket link, everything else (our mutation) to the HTTP link.
-const link = split(
-  (operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION,
-  new GraphQLWsLink(wsClient),
-  new HttpLink({ uri: httpUrl, headers: auth }),
+const link = persistedQueries.concat(
+  split(
+    (operation) => operation.operationType === OperationTypeNode.SUBSCRIPTION,
+    new GraphQLWsLink(hashOnlyWsClient),
+    new HttpLink({ uri: httpUrl, headers: auth }),
+  ),
 );
 const client = new ApolloClient({ link, cache: new InMemoryCache() });
 

@@ -1,14 +1,24 @@
 // Starts an engagement summary run and prints its live states with urql (@urql/core): the
 // mutation over HTTP (fetchExchange), the subscription over WebSocket (subscriptionExchange
-// forwarding to graphql-ws). Exit code 0 when the run completed, 1 when it ended in ERROR or
-// anything failed.
+// forwarding to graphql-ws). Every operation is sent by its hash alone
+// (`extensions.persistedQuery.sha256Hash`), so it works against a server with
+// GRAPHQL_TRUSTED_DOCUMENTS=true. Exit code 0 when the run completed, 1 when it ended in
+// ERROR or anything failed.
 //
 //   [ENGAGEMENT_TOKEN=…] npx tsx examples/urqlClient.ts <website> [serverUrl]
 //   (serverUrl defaults to http://127.0.0.1:4000; the token is needed when the server has auth on)
-import { Client, CombinedError, fetchExchange, subscriptionExchange } from '@urql/core';
+import {
+  Client,
+  CombinedError,
+  fetchExchange,
+  makeOperation,
+  mapExchange,
+  subscriptionExchange,
+} from '@urql/core';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
+  documentIdOf,
   EngagementUpdatedDocument,
   type RunFieldsFragment,
   StartEngagementSummaryDocument,
@@ -32,12 +42,31 @@ const wsClient = createClient({
   retryAttempts: 0, // a CLI fails fast; a long-lived UI would keep the default retries
 });
 
+// Names each operation by its document's hash (generated beside it by codegen, the key of
+// persisted-documents.json) as a persisted query: urql then leaves the text out, over HTTP
+// and in what it forwards to graphql-ws (where `query` becomes "", below).
+const persistedDocuments = mapExchange({
+  onOperation: (operation) =>
+    makeOperation(
+      operation.kind,
+      {
+        ...operation,
+        extensions: {
+          ...operation.extensions,
+          persistedQuery: { version: 1, sha256Hash: documentIdOf(operation.query) },
+        },
+      },
+      operation.context,
+    ),
+});
+
 // No cacheExchange: every result is printed as it arrives. Subscriptions are handed to
 // graphql-ws, everything else (our mutation) goes over HTTP with the bearer token.
 const client = new Client({
   url: httpUrl,
   fetchOptions: { headers: auth },
   exchanges: [
+    persistedDocuments,
     subscriptionExchange({
       forwardSubscription: (request) => ({
         subscribe: (sink) => ({

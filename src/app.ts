@@ -14,10 +14,12 @@ import { useHardening } from './http/plugins/useHardening.ts';
 import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscriptionRelease.ts';
 import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
 import { useStreamingResponseLimit } from './http/plugins/useStreamingResponseLimit.ts';
+import { useTrustedDocuments } from './http/plugins/useTrustedDocuments.ts';
 import { bodyLimitRoute } from './http/routes/bodyLimitRoute.ts';
 import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
 import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
+import { TrustedDocuments } from './http/trustedDocuments.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { attachGraphQLWebSocket } from './http/websocket/graphqlWebSocket.ts';
 import { createEngagementYoga } from './http/yoga.ts';
@@ -95,6 +97,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     logger,
     onClosed: (transport) => metrics.slowClientClosed(transport),
   });
+  const trustedDocuments = new TrustedDocuments({ enforce: config.trustedDocuments });
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
@@ -103,6 +106,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     logger,
     introspection: config.introspection,
     plugins: [
+      useTrustedDocuments(trustedDocuments, { logger, clientAddressOf }),
       useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
@@ -161,6 +165,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     server,
     {
       yoga,
+      trustedDocuments,
       auth,
       clientAddressOf,
       logger,
@@ -180,7 +185,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     logger,
     processing,
     metrics,
-    listen() {
+    async listen() {
+      await trustedDocuments.ready();
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, config.host, () => {

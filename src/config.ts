@@ -131,6 +131,13 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.string().trim().default('engagement-summary'),
   ),
+  GRAPHQL_TRUSTED_DOCUMENTS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -190,6 +197,11 @@ export interface Config {
   engagementTtlSeconds: number;
   restBasePath: string;
   introspection: boolean;
+  /**
+   * GRAPHQL_TRUSTED_DOCUMENTS: only the documents of persisted-documents.json run, named by
+   * their hash; a request that sends a document's text is refused.
+   */
+  trustedDocuments: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** OpenTelemetry traces: set when OTEL_EXPORTER_OTLP_ENDPOINT is; undefined, nothing is traced. */
   tracing: TracingConfig | undefined;
@@ -255,6 +267,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,
     introspection: e.GRAPHQL_INTROSPECTION,
+    trustedDocuments: e.GRAPHQL_TRUSTED_DOCUMENTS,
     logLevel: e.LOG_LEVEL,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {

@@ -11,7 +11,11 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'RATE_LIMITED'
   /** The server cannot go on serving this (it is shutting down): try again, elsewhere. */
-  | 'UNAVAILABLE';
+  | 'UNAVAILABLE'
+  /** GRAPHQL_TRUSTED_DOCUMENTS is on and the request sent a document's text. */
+  | 'PERSISTED_QUERY_ONLY'
+  /** The request named a document by a hash the service does not know. */
+  | 'PERSISTED_QUERY_NOT_FOUND';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -19,6 +23,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHENTICATED: 401,
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,
+  PERSISTED_QUERY_ONLY: 400,
+  PERSISTED_QUERY_NOT_FOUND: 404,
 };
 
 export function isErrorCode(value: unknown): value is ErrorCode {

@@ -13,17 +13,35 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors?: Array<{ message: string; extensions?: { code?: string } }>;
 }
 
+/**
+ * How a request names its document: its text, or (trusted documents) its hash, as
+ * `documentId` or as Apollo's `extensions.persistedQuery.sha256Hash`.
+ */
+export type DocumentRef =
+  | string
+  | { documentId: string }
+  | { extensions: { persistedQuery: { version: 1; sha256Hash: string } } };
+
+/** The request body fields that name the document. */
+export function documentFields(document: DocumentRef): {
+  query?: string;
+  documentId?: string;
+  extensions?: Record<string, unknown>;
+} {
+  return typeof document === 'string' ? { query: document } : document;
+}
+
 /** One GraphQL operation over plain HTTP POST. */
 export async function graphqlRequest<T = Record<string, unknown>>(
   url: string,
-  query: string,
+  query: DocumentRef,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<T>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ ...documentFields(query), variables }),
   });
   const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
   return { status: response.status, ...body };
@@ -54,9 +72,11 @@ export interface SubscribeOptions {
 /** Subscribes with the real graphql-ws or graphql-sse client, as a browser app would. */
 export function subscribe<T = Record<string, unknown>>(
   options: SubscribeOptions,
-  query: string,
+  query: DocumentRef,
   variables: Record<string, unknown>,
 ): Subscription<T> {
+  // Both protocols type `query` as a string: `""` beside a hash, as urql sends it.
+  const payload = { query: '', ...documentFields(query), variables };
   const events: T[] = [];
   const errors: unknown[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -102,7 +122,7 @@ export function subscribe<T = Record<string, unknown>>(
         },
       },
     });
-    unsubscribe = client.subscribe({ query, variables }, sink as never);
+    unsubscribe = client.subscribe(payload, sink as never);
     disposeClient = async () => client.dispose();
   } else {
     const client = createSseClient({
@@ -110,7 +130,7 @@ export function subscribe<T = Record<string, unknown>>(
       retryAttempts: 0,
       headers: authHeader,
     });
-    unsubscribe = client.subscribe({ query, variables }, sink as never);
+    unsubscribe = client.subscribe(payload, sink as never);
     disposeClient = async () => client.dispose();
   }
 

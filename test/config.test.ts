@@ -17,7 +17,16 @@ describe('configuration', () => {
       startRateLimitPerMinute: 30,
       engagementTtlSeconds: 604800,
       restBasePath: '/make-server-888f4514',
+      trustedDocuments: false,
     });
+  });
+
+  it('reads GRAPHQL_TRUSTED_DOCUMENTS as a boolean, off by default', () => {
+    expect(loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'true' }).trustedDocuments).toBe(true);
+    expect(loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'false' }).trustedDocuments).toBe(false);
+    expect(() => loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'yes' })).toThrow(
+      /GRAPHQL_TRUSTED_DOCUMENTS/,
+    );
   });
 
   it.each([

@@ -53,10 +53,15 @@ function stateLines(output: string) {
   }));
 }
 
-describe('client examples on the demo data', () => {
+// The examples send every operation by its hash: they work whether or not the server runs
+// only its trusted documents.
+describe.each([
+  ['the demo data', {}],
+  ['the demo data with GRAPHQL_TRUSTED_DOCUMENTS=true', { GRAPHQL_TRUSTED_DOCUMENTS: 'true' }],
+])('client examples on %s', (_name, trustedEnv) => {
   let server: TestApp;
   beforeAll(async () => {
-    server = await startTestApp('memory', DEMO_ENV);
+    server = await startTestApp('memory', { ...DEMO_ENV, ...trustedEnv });
   });
   afterAll(async () => {
     await server.close();

@@ -1,6 +1,11 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  documentIdOf,
+  EngagementUpdatedDocument,
+  StartEngagementSummaryDocument,
+} from '../../src/generated/graphql.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 import {
   launchBrowser,
@@ -125,6 +130,9 @@ describe('the live page on the demo meetings', () => {
       SUMMARIZER: 'extractive',
       // Spaces the pipeline's steps so that each stage is on screen long enough to see.
       DEMO_STEP_DELAY_MS: '300',
+      // Only the trusted documents run: the page names every operation by its hash (the
+      // suites below run with the default, where hashes work as well).
+      GRAPHQL_TRUSTED_DOCUMENTS: 'true',
     });
   }, 11 * 60_000);
 
@@ -381,9 +389,16 @@ describe('the live page on the demo meetings', () => {
     await error.waitFor();
     expect(await error.textContent()).toContain('is not a valid company domain');
     expect(await page.getByLabel('Company website').getAttribute('aria-invalid')).toBe('true');
-    // The server judged it (one start was sent) and nothing was followed or shown.
-    expect(framesSent.filter((frame) => frame.includes('startEngagementSummary'))).toHaveLength(1);
-    expect(framesSent.some((frame) => frame.includes('engagementUpdated'))).toBe(false);
+    // The server judged it (one start was sent, by its hash) and nothing was followed or shown.
+    const sent = (document: object) => framesSent.filter((f) => f.includes(documentIdOf(document)));
+    expect(sent(StartEngagementSummaryDocument)).toHaveLength(1);
+    expect(sent(EngagementUpdatedDocument)).toHaveLength(0);
+    // No operation's text leaves the page: every subscribe names its document by hash.
+    for (const frame of framesSent.filter((f) => f.includes('"subscribe"'))) {
+      expect(JSON.parse(frame)).toMatchObject({
+        payload: { query: '', documentId: expect.any(String) },
+      });
+    }
     expect(await page.getByTestId('log-entry').count()).toBe(0);
     expect(await page.locator('#run-card').isHidden()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/live-page-invalid.png` });

@@ -6,32 +6,58 @@ import {
   getOperationAST,
 } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { AppError, toGraphQLError } from '../../errors.ts';
+import { logRefusal } from '../refusalLog.ts';
+import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
 import type { SerialisedResults } from './serialisedResults.ts';
 import type { OpenedSubscription, SharedSubscriptions } from './sharedSubscriptions.ts';
 
+/** What every WebSocket operation runs with. */
+export interface EnvelopedOperationsDeps {
+  yoga: EngagementYoga;
+  /** Which document an operation runs (its text, or its hash looked up), as over HTTP. */
+  trustedDocuments: TrustedDocuments;
+  results: SerialisedResults;
+  logger: Logger;
+}
+
 /**
  * Runs an operation sent over WebSocket through Yoga's envelop, so that its plugins, error
  * masking and context are the same as over HTTP: a query or mutation gets one `next`, a
- * subscription every event, then `complete`. Invalid documents get an `error` message. The
- * principal is the connection's, authenticated at `connection_init`.
+ * subscription every event, then `complete`. Invalid documents, and documents refused by
+ * the trusted-documents rule, get an `error` message. The principal is the connection's,
+ * authenticated at `connection_init`.
  */
 export async function runEnvelopedOperation(
-  yoga: EngagementYoga,
-  results: SerialisedResults,
+  deps: EnvelopedOperationsDeps,
   subscriber: Subscriber,
   /** Where identical subscriptions share one execution; null runs this one alone. */
   shared: SharedSubscriptions | null,
 ): Promise<void> {
+  const { yoga, results } = deps;
   const { payload, principal } = subscriber;
+  let query: string;
+  try {
+    // Envelop has no params stage: the rule Yoga's HTTP handler applies in onParams, here.
+    query = (await deps.trustedDocuments.documentOf(payload)) ?? '';
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    logRefusal(deps.logger, error, principal.clientAddress, 'websocket');
+    subscriber.fail(errorsJson([toGraphQLError(error)]));
+    return;
+  }
+  if (!subscriber.active) return;
   const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
     principal,
-    params: payload,
+    // The payload itself when it sent the text: nothing more held per subscription.
+    params: query === payload.query ? payload : { ...payload, query },
   });
   let document: DocumentNode;
   try {
-    document = parse(payload.query);
+    document = parse(query);
     const errors = validate(schema, document);
     if (errors.length > 0) {
       subscriber.fail(errorsJson(errors));
@@ -57,7 +83,11 @@ export async function runEnvelopedOperation(
   });
   if (shared?.shareable(schema, operation)) {
     // Envelop types a subscription's events loosely; they are execution results.
-    shared.serve(subscriber, async () => (await subscribe(await args())) as OpenedSubscription);
+    shared.serve(
+      subscriber,
+      query,
+      async () => (await subscribe(await args())) as OpenedSubscription,
+    );
     return;
   }
   const ready = await args();

@@ -5,6 +5,7 @@ import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
+import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { EngagementYoga } from '../yoga.ts';
 import { runEnvelopedOperation, streamErrorJson } from './envelopedOperations.ts';
@@ -26,6 +27,8 @@ export interface WebSocketTransport {
 
 export interface WebSocketTransportDeps {
   yoga: EngagementYoga;
+  /** GRAPHQL_TRUSTED_DOCUMENTS: the same rule as over HTTP, for every operation. */
+  trustedDocuments: TrustedDocuments;
   auth: Authenticator;
   clientAddressOf: ClientAddressOf;
   logger: Logger;
@@ -63,8 +66,9 @@ export function attachGraphQLWebSocket(
   const { yoga, auth, logger, clientAddressOf } = deps;
   const results = new SerialisedResults();
   const turnWrites = new TurnWrites();
+  const operationDeps = { yoga, trustedDocuments: deps.trustedDocuments, results, logger };
   const run = (subscriber: Subscriber, sharing: SharedSubscriptions | null) => {
-    runEnvelopedOperation(yoga, results, subscriber, sharing).catch((error: unknown) =>
+    runEnvelopedOperation(operationDeps, subscriber, sharing).catch((error: unknown) =>
       subscriber.abort(error),
     );
   };

@@ -44,7 +44,9 @@ const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 const optionalObject = z.record(z.string(), z.unknown()).nullish();
 
 const subscribePayload = z.object({
+  // `""` beside a `documentId` (graphql-ws types `query` as a string), as urql sends it.
   query: z.string(),
+  documentId: z.string().nullish(),
   operationName: z.string().nullish(),
   variables: optionalObject,
   extensions: optionalObject,

@@ -53,9 +53,12 @@ export class SharedSubscriptions {
     return field?.extensions?.[SHARED_STREAM_EXTENSION] === true;
   }
 
-  /** Joins the stream of the same operation, or opens it with `open` for everyone. */
-  serve(subscriber: Subscriber, open: () => Promise<OpenedSubscription>): void {
-    const { query, operationName, variables } = subscriber.payload;
+  /**
+   * Joins the stream of the same operation, or opens it with `open` for everyone. `query` is
+   * the document's text, however the subscriber named it (by text or by hash).
+   */
+  serve(subscriber: Subscriber, query: string, open: () => Promise<OpenedSubscription>): void {
+    const { operationName, variables } = subscriber.payload;
     const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${query}`;
     const known = this.streams.get(key);
     if (known) {

@@ -1,12 +1,10 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-// The printer alone, not `graphql`: the page needs no parser, validator or executor. (The
-// `.js` is for NodeNext type resolution; graphql 16 has no `exports` map.)
-import { print } from 'graphql/language/printer.js';
-import { type Client, createClient } from 'graphql-ws';
+import { type Client, createClient, type SubscribePayload } from 'graphql-ws';
+import { documentIdOf } from '../../generated/graphql.ts';
 
 /**
  * The page's one GraphQL connection: every operation (start, watch, list) goes over a
- * graphql-ws WebSocket, so the page never polls. This module turns the protocol's three
+ * graphql-ws WebSocket, so the page never polls, and names its document by hash. This module turns the protocol's three
  * ways of failing (GraphQL errors, a socket closed for auth, a socket that never connects)
  * into one error type the UI can explain to a person.
  */
@@ -52,14 +50,15 @@ export interface LiveClient {
 /** Close codes the server uses for a missing or wrong token (graphql-ws: 4403 Forbidden). */
 const AUTH_CLOSE_CODES = new Set([4401, 4403]);
 
-const printed = new WeakMap<object, string>();
-function queryOf(document: TypedDocumentNode<unknown, never>): string {
-  let query = printed.get(document);
-  if (query === undefined) {
-    query = print(document);
-    printed.set(document, query);
-  }
-  return query;
+/**
+ * An operation as the page sends it: by its hash alone (the server may run only its trusted
+ * documents), with `query: ""` beside it since graphql-ws types `query` as a string.
+ */
+function payloadOf(
+  document: TypedDocumentNode<unknown, never>,
+  variables: Record<string, unknown>,
+): SubscribePayload & { documentId: string } {
+  return { query: '', documentId: documentIdOf(document), variables };
 }
 
 interface GraphQLErrorLike {
@@ -151,7 +150,7 @@ export function createLiveClient(options: LiveClientOptions): LiveClient {
   const watch: LiveClient['watch'] = (document, variables, handlers) => {
     let finished = false;
     const unsubscribe = client.subscribe<Record<string, unknown>>(
-      { query: queryOf(document as TypedDocumentNode<unknown, never>), variables },
+      payloadOf(document as TypedDocumentNode<unknown, never>, variables),
       {
         next: (result) => {
           if (finished || disposed) return;
