@@ -43,6 +43,7 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     options.pipeline ??
     createPipeline(config, {
       fathomRateLimiter: backend.fathomRateLimiter,
+      findings: backend.findings,
       onUpstreamCall: options.onUpstreamCall,
     });
   const processing = startRunProcessing({
