@@ -114,6 +114,25 @@ describe.each(BACKENDS)('incremental runs (%s)', (backend) => {
     expect(insights(settled)).toEqual(insights(withNew));
   });
 
+  it('keeps what a run cut short learned: the next run asks only about the meetings it missed', async () => {
+    const meetings = buildMeetings({ companies: [ACME], meetingsPerCompany: 8 });
+    const { openai, start } = await setup(backend, meetings);
+    const server = await start({ RUN_TIMEOUT_MS: '3000' });
+    // The second request of meeting material is never answered: the run ends at its deadline,
+    // after the other requests were answered.
+    openai.enqueue({ kind: 'ok' }, { kind: 'hang' });
+    expect(last(await runToEnd(server.app, 'acme.com')).status).toBe('error');
+    const unanswered = meetingsIn(openai.requests[1] as ChatRequestRecord);
+    expect(openai.requests.length).toBeGreaterThan(2);
+    const before = openai.requests.length;
+
+    const run = last(await runToEnd(server.app, 'acme.com'));
+    expect(run.status).toBe('complete');
+    const asked = openai.requests.slice(before).flatMap(meetingsIn);
+    expect(asked.sort()).toEqual([...unanswered].sort());
+    expect(run.summary?.meetings_count).toBe(8);
+  });
+
   it('asks again about a meeting whose transcript changed, and quotes its new words', async () => {
     const meetings = buildMeetings({ companies: [ACME], meetingsPerCompany: 4 });
     const { fathom, openai, start } = await setup(backend, meetings);

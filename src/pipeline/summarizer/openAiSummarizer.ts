@@ -75,7 +75,11 @@ export class OpenAiSummarizer implements Summarizer {
     // What earlier runs found: merged over these very meetings (then nothing is asked), or
     // over some of them, which only the others' findings need merging into.
     const base = await kept.merged(scope, meetingKeys);
-    if (base && base.meetingKeys.length === meetingKeys.length) return base.findings;
+    if (base && base.meetingKeys.length === meetingKeys.length) {
+      // Read to renew them too: a meeting that changes later needs the others' findings.
+      await kept.ofMeetings(meetingKeys);
+      return base.findings;
+    }
     const inBase = new Set(base?.meetingKeys);
     const rest = meetings.filter((m) => !inBase.has(keyOf.get(m.recording_id) as string));
     const keptShares = await kept.ofMeetings(rest.map((m) => keyOf.get(m.recording_id) as string));
@@ -83,18 +87,42 @@ export class OpenAiSummarizer implements Summarizer {
 
     const parts = unread.flatMap((m) => digestMeeting(m, domain, this.options.tokens, room));
     const batches = packIntoBatches(parts, room);
-    const answers = await mapWithConcurrency(batches, this.options.concurrency ?? 3, (batch) =>
-      this.ask(extract, batch.map((p) => p.text).join('\n\n---\n\n'), source, signal),
+    const partCounts = new Map<string, number>();
+    for (const { meetingId } of parts)
+      partCounts.set(meetingId, (partCounts.get(meetingId) ?? 0) + 1);
+    const keep = (ids: string[], requests: Array<{ meetingIds: string[]; answer: Insights }>) =>
+      kept.keepOfMeetings(
+        [...meetingShares(ids, requests)].map(([id, findings]) => ({
+          key: keyOf.get(id) as string,
+          findings,
+        })),
+      );
+    // A meeting read whole in one request is kept as soon as its answer is in, so that a run
+    // cut short by its deadline leaves what it did learn to the next one.
+    const answers = await mapWithConcurrency(
+      batches,
+      this.options.concurrency ?? 3,
+      async (batch) => {
+        const answer = await this.ask(
+          extract,
+          batch.map((p) => p.text).join('\n\n---\n\n'),
+          source,
+          signal,
+        );
+        const meetingIds = batch.map((part) => part.meetingId);
+        await keep(
+          meetingIds.filter((id) => partCounts.get(id) === 1),
+          [{ meetingIds, answer }],
+        );
+        return answer;
+      },
     );
-    const shares = meetingShares(
-      unread.map((m) => m.recording_id),
+    await keep(
+      [...partCounts].filter(([, count]) => count > 1).map(([id]) => id),
       batches.map((batch, i) => ({
         meetingIds: batch.map((part) => part.meetingId),
         answer: answers[i] as Insights,
       })),
-    );
-    await kept.keepOfMeetings(
-      [...shares].map(([id, findings]) => ({ key: keyOf.get(id) as string, findings })),
     );
 
     const found = [
