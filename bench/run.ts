@@ -10,6 +10,7 @@ import type { BenchContext, Benchmark } from './harness/context.ts';
 import { type Figures, formatTable, writeResults } from './harness/figures.ts';
 import { CHILD_LOG, childOutputLines } from './harness/processes.ts';
 import { listing } from './listing.ts';
+import { llmCost } from './llmCost.ts';
 import { pollVsSubscribe } from './pollVsSubscribe.ts';
 import { pushLatency } from './pushLatency.ts';
 import { slowClients } from './slowClients.ts';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   throughput,
   tokens: tokenCounter,
   slow: slowClients,
+  llmcost: llmCost,
 };
 
 const ALIASES: Record<string, string> = {
@@ -35,6 +37,8 @@ const ALIASES: Record<string, string> = {
   subs: 'scale',
   tokenCounter: 'tokens',
   memory: 'scale',
+  llmCost: 'llmcost',
+  cost: 'llmcost',
 };
 
 const RESULTS = new URL('./results/latest.json', import.meta.url);

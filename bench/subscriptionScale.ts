@@ -15,7 +15,6 @@
  */
 import { spawn } from 'node:child_process';
 import { rssMb } from '../support/processStats.ts';
-import { START_MUTATION, STATUS_QUERY } from './harness/clients/graphql.ts';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
@@ -28,6 +27,7 @@ import {
 import { type ChildHandle, minimalEnv, spawnChild } from './harness/processes.ts';
 import { BenchWriter, startRedis } from './harness/redis.ts';
 import { freshPrefix, startFloorServer } from './harness/service.ts';
+import { runThroughService } from './harness/serviceRuns.ts';
 import { type Summary, sleep, summarize } from './harness/stats.ts';
 import { type ClientPool, shares, startClientWorkers } from './harness/workers.ts';
 
@@ -82,7 +82,7 @@ export async function subscriptionScale(context: BenchContext): Promise<Figures>
     const idle = await settledRss(() => (service as NpmStartHandle).rssMb());
     context.log(`npm start tree idle: ${idle.rssMb.toFixed(1)} MB (${describe(service.parts())})`);
 
-    const run = await runThroughPipeline(service.url, upstreams.company);
+    const run = await runThroughService(service.url, upstreams.company, TOKEN);
     const chatRequests = await fakes.call<number>('chatRequests');
     const afterRun = await settledRss(() => (service as NpmStartHandle).rssMb());
     const partsAfterRun = service.parts();
@@ -170,55 +170,6 @@ export async function subscriptionScale(context: BenchContext): Promise<Figures>
     await fakes?.stop();
     await redis.stop();
   }
-}
-
-/** Starts a run as a user would and polls it to its end; fails unless it completed. */
-async function runThroughPipeline(
-  url: string,
-  domain: string,
-): Promise<{ meetingsCount: number; goals: number }> {
-  const started = await graphql<{ startEngagementSummary: { runId: string } }>(
-    url,
-    START_MUTATION,
-    { domain },
-  );
-  const runId = started.startEngagementSummary.runId;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const {
-      engagementStatus: [run],
-    } = await graphql<{
-      engagementStatus: Array<{
-        status: string;
-        error: string | null;
-        summary: { meetingsCount: number; goals: unknown[] } | null;
-      }>;
-    }>(url, STATUS_QUERY, { domain, runId });
-    if (!run) throw new Error(`run ${runId} is not stored`);
-    if (run.status === 'COMPLETE' && run.summary && run.summary.goals.length > 0) {
-      return { meetingsCount: run.summary.meetingsCount, goals: run.summary.goals.length };
-    }
-    if (run.status === 'COMPLETE' || run.status === 'ERROR') {
-      throw new Error(`the run ended as ${run.status} without goals: ${run.error}`);
-    }
-    if (Date.now() > deadline) throw new Error(`the run is still ${run.status} after 90 s`);
-    await sleep(250);
-  }
-}
-
-async function graphql<T>(url: string, query: string, variables: Record<string, unknown>) {
-  const send = () =>
-    fetch(`${url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ query, variables }),
-    });
-  // A kept-alive connection may be closed by the server just as it is reused (its event
-  // loop was busy, say loading the tokenizer): such a request is sent again, once.
-  const response = await send().catch(() => send());
-  const body = (await response.json()) as { data?: T; errors?: unknown };
-  if (!body.data) throw new Error(`GraphQL failed (${response.status}): ${JSON.stringify(body)}`);
-  return body.data;
 }
 
 /** `total` subscriptions to one open run, RSS before and after, then one write. */

@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { type DeliveryLog, MemoryDeliveryLog, RedisDeliveryLog } from './kv/deliveryLog.ts';
 import type { EngagementStore } from './kv/engagementStore.ts';
+import {
+  type ExpiringValues,
+  MemoryExpiringValues,
+  RedisExpiringValues,
+} from './kv/expiringValues.ts';
 import type { KeySpace } from './kv/keySpace.ts';
 import { MemoryEngagementStore } from './kv/memoryEngagementStore.ts';
 import { RedisEngagementStore } from './kv/redisEngagementStore.ts';
@@ -37,6 +42,11 @@ export interface Backend {
   runLeases: RunLeaseStore;
   /** Webhook deliveries accepted in the last 24 hours, so that a resent one does nothing. */
   deliveries: DeliveryLog;
+  /**
+   * What the summariser keeps between runs (its findings per meeting and per company), for
+   * ENGAGEMENT_TTL_SECONDS after last use: per process in memory, per deployment in Redis.
+   */
+  findings: ExpiringValues;
   /** The command connection, for components that keep their own keys (Redis mode only). */
   redis?: Redis;
   /** Calls `listener` each time the pub/sub connection is back after a drop. */
@@ -60,6 +70,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       fathomRateLimiter: new MemoryRateLimiter(fathomLimits),
       runLeases: new MemoryRunLeaseStore(),
       deliveries: new MemoryDeliveryLog(DELIVERY_RETENTION_MS),
+      findings: new MemoryExpiringValues(config.engagementTtlSeconds),
       onEventsReconnected: () => {},
       close: () => store.close(),
     };
@@ -106,6 +117,7 @@ export function createBackend(config: Config, keys: KeySpace, logger: Logger): B
       keys.scoped('webhook-delivery:'),
       DELIVERY_RETENTION_MS,
     ),
+    findings: new RedisExpiringValues(redis, keys.scoped('findings:'), config.engagementTtlSeconds),
     redis,
     onEventsReconnected: (listener) => reconnectListeners.push(listener),
     async close() {

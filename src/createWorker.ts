@@ -48,6 +48,7 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     options.pipeline ??
     createPipeline(config, {
       fathomRateLimiter: backend.fathomRateLimiter,
+      findings: backend.findings,
       onUpstreamCall: options.tracing
         ? (call) => {
             onUpstreamCall?.(call);

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { ExpiringValues } from '../kv/expiringValues.ts';
 import { FathomClient } from './fathom/fathomClient.ts';
 import type { UpstreamRateLimiter } from './fathom/upstreamRateLimiter.ts';
 import { FathomMeetingSource, FileMeetingSource, type MeetingSource } from './meetingSource.ts';
@@ -9,6 +10,8 @@ import type { UpstreamCallObserver } from './upstreamCall.ts';
 
 export interface PipelineDeps {
   fathomRateLimiter: UpstreamRateLimiter;
+  /** Where the LLM summariser keeps its findings between runs. */
+  findings: ExpiringValues;
   onUpstreamCall?: UpstreamCallObserver;
 }
 
@@ -50,16 +53,19 @@ function summarizer(config: Config, deps: PipelineDeps): Requirement<Summarizer>
   }
   const { apiKey, baseUrl, model } = config.openai;
   const summarizer = new LazySummarizer(async () => {
-    const [{ default: OpenAI }, { OpenAiSummarizer }, { TiktokenCounter }] = await Promise.all([
-      import('openai'),
-      import('./summarizer/openAiSummarizer.ts'),
-      import('./summarizer/tokenCounter.ts'),
-    ]);
+    const [{ default: OpenAI }, { OpenAiSummarizer }, { TiktokenCounter }, { KeptFindings }] =
+      await Promise.all([
+        import('openai'),
+        import('./summarizer/openAiSummarizer.ts'),
+        import('./summarizer/tokenCounter.ts'),
+        import('./summarizer/keptFindings.ts'),
+      ]);
     return new OpenAiSummarizer({
       client: new OpenAI({ apiKey, baseURL: baseUrl, maxRetries: 2, timeout: config.runTimeoutMs }),
       model,
       budgetTokens: config.llmInputBudgetTokens,
       tokens: new TiktokenCounter(),
+      kept: new KeptFindings(deps.findings),
       onCall: deps.onUpstreamCall,
     });
   });

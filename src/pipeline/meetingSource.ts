@@ -3,26 +3,52 @@ import { z } from 'zod';
 import { PipelineError } from './engagementPipeline.ts';
 import type { FathomClient } from './fathom/fathomClient.ts';
 import { type FathomMeeting, fathomMeetingSchema } from './fathom/fathomMeeting.ts';
+import { inviteeDomain } from './meetingFacts.ts';
 
 /** Where a run's meetings come from: the Fathom API, or a file in the same shape. */
 export interface MeetingSource {
-  /** Meetings Fathom associates with the domain, with summaries, transcripts and action items. */
+  /**
+   * Meetings the company may have taken part in, with summaries, transcripts and action
+   * items; which of them it really took part in is decided from their invitees (meetingFacts).
+   */
   listMeetings(domain: string, signal: AbortSignal): Promise<FathomMeeting[]>;
 }
+
+/** Emails per `calendar_invitees[]` listing, to keep each request's URL short. */
+const EMAILS_PER_LISTING = 20;
 
 /**
  * Lists through the API with Fathom's own invitee-domain filter, summaries and transcripts
  * (insights quote transcript lines, so every meeting's transcript is needed); a meeting
  * listed without its transcript field gets it from the transcript endpoint.
+ *
+ * Fathom associates a meeting with one company only, so a call to which the company was
+ * invited alongside another external company may be listed under the other one alone. So
+ * the meetings of the company's people found by domain are listed too, by their emails
+ * (`calendar_invitees[]`, without transcripts: most are the same meetings again), and those
+ * the domain listing missed are added with their transcripts fetched one by one.
  */
 export class FathomMeetingSource implements MeetingSource {
   constructor(private readonly client: FathomClient) {}
 
   async listMeetings(domain: string, signal: AbortSignal): Promise<FathomMeeting[]> {
     const meetings = await this.client.listMeetings(
-      { inviteeDomain: domain, includeTranscript: true },
+      { inviteeDomains: [domain], includeTranscript: true },
       signal,
     );
+    const listed = new Set(meetings.map((m) => m.recording_id));
+    const emails = companyEmails(domain, meetings);
+    for (let i = 0; i < emails.length; i += EMAILS_PER_LISTING) {
+      const byPeople = await this.client.listMeetings(
+        { inviteeEmails: emails.slice(i, i + EMAILS_PER_LISTING), includeTranscript: false },
+        signal,
+      );
+      for (const meeting of byPeople) {
+        if (listed.has(meeting.recording_id)) continue;
+        listed.add(meeting.recording_id);
+        meetings.push(meeting);
+      }
+    }
     for (const meeting of meetings) {
       if (meeting.transcript === undefined) {
         meeting.transcript = await this.client.getTranscript(meeting.recording_id, signal);
@@ -30,6 +56,18 @@ export class FathomMeetingSource implements MeetingSource {
     }
     return meetings;
   }
+}
+
+/** The emails of the company's invitees (their email domain is the domain), sorted. */
+function companyEmails(domain: string, meetings: readonly FathomMeeting[]): string[] {
+  const emails = new Set<string>();
+  for (const meeting of meetings) {
+    for (const invitee of meeting.calendar_invitees) {
+      const email = invitee.email?.trim().toLowerCase();
+      if (email && inviteeDomain(invitee) === domain) emails.add(email);
+    }
+  }
+  return [...emails].sort();
 }
 
 const meetingsFileSchema = z.object({ items: z.array(fathomMeetingSchema) });

@@ -65,6 +65,13 @@ export interface FakeFathomOptions {
   pageSize?: number;
   /** When set, enforced like Fathom: 429 + Retry-After once `limit` calls fall inside `windowMs`. */
   rateLimit?: { limit: number; windowMs: number };
+  /**
+   * As Fathom documents it, a meeting is associated with one company only: with this set,
+   * `calendar_invitees_domains[]` matches only the domain of a meeting's first external
+   * invitee, so a call with two external companies is listed under one of them. Default
+   * false: any invitee's domain matches.
+   */
+  oneCompanyPerMeeting?: boolean;
 }
 
 export interface FakeFathom {
@@ -142,7 +149,10 @@ export async function startFakeFathom(options: FakeFathomOptions): Promise<FakeF
       return;
     }
     try {
-      const body = route(request.method ?? 'GET', url, meetings, pageSize);
+      const body = route(request.method ?? 'GET', url, meetings, {
+        pageSize,
+        oneCompanyPerMeeting: options.oneCompanyPerMeeting ?? false,
+      });
       sendJson(response, 200, body, { ...rateLimitHeaders(), ...headers });
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
@@ -196,12 +206,17 @@ export async function startFakeFathom(options: FakeFathomOptions): Promise<FakeF
   };
 }
 
-function route(method: string, url: URL, meetings: FathomMeeting[], pageSize: number): unknown {
+interface ListingRules {
+  pageSize: number;
+  oneCompanyPerMeeting: boolean;
+}
+
+function route(method: string, url: URL, meetings: FathomMeeting[], rules: ListingRules): unknown {
   if (method !== 'GET' || !url.pathname.startsWith(`${BASE_PATH}/`)) {
     throw new HttpError(404, `No route for ${method} ${url.pathname}`);
   }
   const rest = url.pathname.slice(BASE_PATH.length);
-  if (rest === '/meetings') return listMeetings(url.searchParams, meetings, pageSize);
+  if (rest === '/meetings') return listMeetings(url.searchParams, meetings, rules);
 
   const recording = /^\/recordings\/(\d+)\/(transcript|summary)$/.exec(rest);
   if (recording) {
@@ -215,7 +230,11 @@ function route(method: string, url: URL, meetings: FathomMeeting[], pageSize: nu
   throw new HttpError(404, `No route for ${method} ${url.pathname}`);
 }
 
-function listMeetings(query: URLSearchParams, meetings: FathomMeeting[], pageSize: number) {
+function listMeetings(
+  query: URLSearchParams,
+  meetings: FathomMeeting[],
+  { pageSize, oneCompanyPerMeeting }: ListingRules,
+) {
   const includeTranscript = booleanParam(query, 'include_transcript');
   const includeSummary = booleanParam(query, 'include_summary');
   const includeActionItems = booleanParam(query, 'include_action_items');
@@ -239,7 +258,10 @@ function listMeetings(query: URLSearchParams, meetings: FathomMeeting[], pageSiz
         return false;
       }
       const invitees = meeting.calendar_invitees;
-      if (domains.size > 0 && !invitees.some((i) => domains.has(lower(i.email_domain)))) {
+      const companies = oneCompanyPerMeeting
+        ? invitees.filter((i) => i.is_external).slice(0, 1)
+        : invitees;
+      if (domains.size > 0 && !companies.some((i) => domains.has(lower(i.email_domain)))) {
         return false;
       }
       if (inviteeEmails.size > 0 && !invitees.some((i) => inviteeEmails.has(lower(i.email)))) {

@@ -51,6 +51,14 @@ describe('/metrics', () => {
     });
     fathom.enqueue({ kind: 'status', status: 503 });
     await runToEnd(server.app, 'acme.com');
+    // A new meeting, so that the next run asks the LLM (unchanged ones are not asked again).
+    fathom.meetings.push(
+      ...buildMeetings({
+        companies: [{ domain: 'acme.com', people: [{ name: 'Jane', email: 'jane@acme.com' }] }],
+        meetingsPerCompany: 1,
+        startId: 200000,
+      }),
+    );
     openai.setDefault({ kind: 'status', status: 500 });
     await runToEnd(server.app, 'acme.com');
 

@@ -140,7 +140,7 @@ describe('KV_PREFIX', () => {
     await Promise.all(apps.map((app) => app.close()));
 
     // Every key in the whole Redis, and every key ever touched, carries one of the prefixes;
-    // and each deployment used every kind of key: records, queue, both rate limits.
+    // and each deployment used every kind of key: records, queue, both rate limits, kept findings.
     const keys: string[] = [];
     let cursor = '0';
     do {
@@ -161,6 +161,7 @@ describe('KV_PREFIX', () => {
         'bull:',
         'rate-limit:start:',
         'rate-limit:fathom:',
+        'findings:',
       ]) {
         expect(
           [...touched].some((key) => key.startsWith(`${prefix}${kind}`)),

@@ -141,15 +141,31 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
     }
     expect(summary?.goals.length).toBeGreaterThan(0);
 
-    // Fathom was asked for this domain with summaries and action items, page by page, with the key.
+    // Fathom was asked for this domain with summaries and action items, page by page, with the
+    // key; then for the meetings of the company's people found there, without transcripts.
     const lists = fathom.requests.filter((r) => r.path.endsWith('/meetings'));
-    expect(lists.length).toBe(2); // 4 meetings, 3 per page
-    for (const request of lists) {
+    const byDomain = lists.filter((r) => r.query.has('calendar_invitees_domains[]'));
+    expect(byDomain.length).toBe(2); // 4 meetings, 3 per page
+    for (const request of byDomain) {
       expect(request.query.getAll('calendar_invitees_domains[]')).toEqual(['acme.com']);
+      expect(request.query.get('include_transcript')).toBe('true');
+    }
+    const byPeople = lists.filter((r) => !byDomain.includes(r));
+    expect(byPeople.length).toBeGreaterThan(0);
+    for (const request of byPeople) {
+      expect(request.query.getAll('calendar_invitees[]')).toEqual(
+        [...expectedPeople.keys()].sort(),
+      );
+      expect(request.query.has('calendar_invitees_domains[]')).toBe(false);
+      expect(request.query.get('include_transcript')).toBe('false');
+    }
+    for (const request of lists) {
       expect(request.query.get('include_summary')).toBe('true');
       expect(request.query.get('include_action_items')).toBe('true');
       expect(request.apiKey).toBe(FATHOM_KEY);
     }
+    // Every meeting the people listing found was listed by domain already: no transcript asked.
+    expect(fathom.requests.filter((r) => r.path.endsWith('/transcript'))).toEqual([]);
     expect(openai.requests).toHaveLength(1);
     expect(openai.requests[0]?.body).toMatchObject({ model: 'gpt-test', temperature: 0.1 });
   });
@@ -228,7 +244,9 @@ describe('the pipeline against Fathom and an OpenAI-compatible server', () => {
       expect(second?.query.get('cursor')).toBeTruthy();
       // A lower bound only: the answer left after the first call arrived, the pause after it.
       expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(2000);
-      expect(fathom.requests).toHaveLength(2);
+      // Each page asked once: two by domain, then the listing by the company's people.
+      const byDomain = fathom.requests.filter((r) => r.query.has('calendar_invitees_domains[]'));
+      expect(byDomain).toHaveLength(2);
     },
   );
 

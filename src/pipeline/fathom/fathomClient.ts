@@ -45,16 +45,24 @@ export class FathomClient {
     this.backoffMs = options.backoffMs ?? 250;
   }
 
-  /** Every meeting Fathom lists for the filter, following `next_cursor` to the last page. */
+  /**
+   * Every meeting Fathom lists for the filter, following `next_cursor` to the last page:
+   * meetings Fathom associates with one of `inviteeDomains`, or to which one of
+   * `inviteeEmails` was invited. Summaries and action items are included; transcripts when
+   * asked (they are most of a page's weight).
+   */
   async listMeetings(
-    filter: { inviteeDomain: string; includeTranscript: boolean },
+    filter: { inviteeDomains?: string[]; inviteeEmails?: string[]; includeTranscript: boolean },
     signal: AbortSignal,
   ): Promise<FathomMeeting[]> {
     const meetings: FathomMeeting[] = [];
     let cursor: string | null | undefined;
     do {
       const query = new URLSearchParams();
-      query.append('calendar_invitees_domains[]', filter.inviteeDomain);
+      for (const domain of filter.inviteeDomains ?? []) {
+        query.append('calendar_invitees_domains[]', domain);
+      }
+      for (const email of filter.inviteeEmails ?? []) query.append('calendar_invitees[]', email);
       query.set('include_summary', 'true');
       query.set('include_action_items', 'true');
       query.set('include_transcript', String(filter.includeTranscript));

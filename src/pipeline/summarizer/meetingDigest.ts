@@ -25,23 +25,7 @@ export function digestMeeting(
   maxTokens: number,
 ): DigestPart[] {
   const id = meeting.recording_id;
-  const date = startedAt(meeting)?.slice(0, 10) ?? 'date unknown';
-  const attendees = meeting.calendar_invitees
-    .filter((invitee) => inviteeDomain(invitee) === domain)
-    .map((invitee) => invitee.name || invitee.email)
-    .filter(Boolean);
-  const title = `Meeting ${id}: ${meeting.title || meeting.meeting_title || 'Untitled'} (${date})`;
-  const attendeeLine =
-    attendees.length > 0 ? `\nAttendees from ${domain}: ${attendees.join(', ')}` : '';
-  const header = (part = '') => `${title}${part}${attendeeLine}`;
-
-  const summary = meeting.default_summary?.markdown_formatted?.trim();
-  const transcript = transcriptLines(meeting);
-  const sections = [
-    ...(summary ? [`Summary:\n${summary}`] : []),
-    ...(transcript.length > 0 ? [`Transcript:\n${transcript.join('\n')}`] : []),
-  ];
-  const body = sections.length > 0 ? sections.join('\n') : '(no transcript or summary available)';
+  const { header, body } = materialOf(meeting, domain);
   const whole = `${header()}\n${body}`;
   const wholeTokens = counter.count(whole);
   if (wholeTokens <= maxTokens) return [{ meetingId: id, text: whole, tokens: wholeTokens }];
@@ -66,6 +50,39 @@ export function digestMeeting(
     const text = `${header(` (part ${i + 1} of ${parts.length})`)}\n${partLines.join('\n')}`;
     return { meetingId: id, text, tokens: counter.count(text) };
   });
+}
+
+/**
+ * Everything the LLM reads of one meeting, whole (as `digestMeeting` sends it when it fits one
+ * request): what its findings are kept by, so that any change to it makes them stale.
+ */
+export function meetingMaterial(meeting: FathomMeeting, domain: string): string {
+  const { header, body } = materialOf(meeting, domain);
+  return `${header()}\n${body}`;
+}
+
+function materialOf(
+  meeting: FathomMeeting,
+  domain: string,
+): { header: (part?: string) => string; body: string } {
+  const date = startedAt(meeting)?.slice(0, 10) ?? 'date unknown';
+  const attendees = meeting.calendar_invitees
+    .filter((invitee) => inviteeDomain(invitee) === domain)
+    .map((invitee) => invitee.name || invitee.email)
+    .filter(Boolean);
+  const title = `Meeting ${meeting.recording_id}: ${meeting.title || meeting.meeting_title || 'Untitled'} (${date})`;
+  const attendeeLine =
+    attendees.length > 0 ? `\nAttendees from ${domain}: ${attendees.join(', ')}` : '';
+  const summary = meeting.default_summary?.markdown_formatted?.trim();
+  const transcript = transcriptLines(meeting);
+  const sections = [
+    ...(summary ? [`Summary:\n${summary}`] : []),
+    ...(transcript.length > 0 ? [`Transcript:\n${transcript.join('\n')}`] : []),
+  ];
+  return {
+    header: (part = '') => `${title}${part}${attendeeLine}`,
+    body: sections.length > 0 ? sections.join('\n') : '(no transcript or summary available)',
+  };
 }
 
 /**

@@ -5,8 +5,14 @@ import { MeetingQuotes } from '../evidence/meetingQuotes.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 import type { UpstreamCallObserver } from '../upstreamCall.ts';
 import { keepCitedInsights, MAX_INSIGHTS, MAX_QUOTES, type QuoteSource } from './citedInsights.ts';
+import { type KeptFindings, meetingShares } from './keptFindings.ts';
 import { llmAnswerSchema, toLlmInsight } from './llmAnswer.ts';
-import { type DigestPart, digestMeeting, UNKNOWN_SPEAKER } from './meetingDigest.ts';
+import {
+  type DigestPart,
+  digestMeeting,
+  meetingMaterial,
+  UNKNOWN_SPEAKER,
+} from './meetingDigest.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 import { chatRequestTokens, type TokenCounter } from './tokenCounter.ts';
 
@@ -17,6 +23,8 @@ export interface OpenAiSummarizerOptions {
   budgetTokens: number;
   tokens: TokenCounter;
   onCall?: UpstreamCallObserver;
+  /** Findings of earlier runs, so that a run asks only about meetings it has none for. */
+  kept: KeptFindings;
   /** Batch requests in flight at once during the map step. */
   concurrency?: number;
 }
@@ -24,6 +32,9 @@ export interface OpenAiSummarizerOptions {
 type Message = { role: 'system' | 'user'; content: string };
 
 const RESPONSE_FORMAT = zodResponseFormat(llmAnswerSchema, 'engagement_insights');
+const TEMPERATURE = 0.1;
+/** The request's settings besides the prompts: part of what kept findings are valid for. */
+const REQUEST_SETTINGS = JSON.stringify({ temperature: TEMPERATURE, format: RESPONSE_FORMAT });
 const MAX_MERGE_ROUNDS = 6;
 
 /**
@@ -32,6 +43,10 @@ const MAX_MERGE_ROUNDS = 6;
  * per batch of meetings, then merge calls over the batches' findings (in rounds, if even
  * those do not fit), so that nothing is ever cut off. When a round merges nothing (distinct
  * findings that never fit one request), the findings are kept side by side, capped.
+ *
+ * Incremental: the findings of each meeting and the merged findings of the company are kept
+ * (KeptFindings), so a run asks the LLM only about meetings it holds no findings for, then
+ * merges those into what an earlier run merged; with every meeting unchanged it asks nothing.
  */
 export class OpenAiSummarizer implements Summarizer {
   private readonly schemaTokens: number;
@@ -43,31 +58,96 @@ export class OpenAiSummarizer implements Summarizer {
   async summarize({ domain, meetings }: SummaryRequest, signal: AbortSignal): Promise<Insights> {
     const source = quoteSource(meetings);
     const extract = extractPrompt(domain);
+    const merge = mergePrompt(domain);
     const room = this.room(extract);
     if (room < 64) {
       throw new PipelineError(
         `LLM_INPUT_BUDGET_TOKENS=${this.options.budgetTokens} is too small for a single request.`,
       );
     }
-    const parts = meetings.flatMap((m) => digestMeeting(m, domain, this.options.tokens, room));
-    const batches = packIntoBatches(parts, room);
-
-    const findings = await mapWithConcurrency(batches, this.options.concurrency ?? 3, (batch) =>
-      this.ask(extract, batch.map((p) => p.text).join('\n\n---\n\n'), source, signal),
+    const { kept } = this.options;
+    const scope = kept.scope(this.options.model, extract, merge, REQUEST_SETTINGS);
+    const keyOf = new Map(
+      meetings.map((m) => [m.recording_id, kept.meetingKey(scope, meetingMaterial(m, domain))]),
     );
-    if (findings.length === 1) return findings[0] as Insights;
-    return this.merge(domain, findings, source, signal);
+    const meetingKeys = [...keyOf.values()];
+
+    // What earlier runs found: merged over these very meetings (then nothing is asked), or
+    // over some of them, which only the others' findings need merging into.
+    const base = await kept.merged(scope, meetingKeys);
+    if (base && base.meetingKeys.length === meetingKeys.length) {
+      // Read to renew them too: a meeting that changes later needs the others' findings.
+      await kept.ofMeetings(meetingKeys);
+      return base.findings;
+    }
+    const inBase = new Set(base?.meetingKeys);
+    const rest = meetings.filter((m) => !inBase.has(keyOf.get(m.recording_id) as string));
+    const keptShares = await kept.ofMeetings(rest.map((m) => keyOf.get(m.recording_id) as string));
+    const unread = rest.filter((m) => !keptShares.has(keyOf.get(m.recording_id) as string));
+
+    const parts = unread.flatMap((m) => digestMeeting(m, domain, this.options.tokens, room));
+    const batches = packIntoBatches(parts, room);
+    const partCounts = new Map<string, number>();
+    for (const { meetingId } of parts)
+      partCounts.set(meetingId, (partCounts.get(meetingId) ?? 0) + 1);
+    const keep = (ids: string[], requests: Array<{ meetingIds: string[]; answer: Insights }>) =>
+      kept.keepOfMeetings(
+        [...meetingShares(ids, requests)].map(([id, findings]) => ({
+          key: keyOf.get(id) as string,
+          findings,
+        })),
+      );
+    // A meeting read whole in one request is kept as soon as its answer is in, so that a run
+    // cut short by its deadline leaves what it did learn to the next one.
+    const answers = await mapWithConcurrency(
+      batches,
+      this.options.concurrency ?? 3,
+      async (batch) => {
+        const answer = await this.ask(
+          extract,
+          batch.map((p) => p.text).join('\n\n---\n\n'),
+          source,
+          signal,
+        );
+        const meetingIds = batch.map((part) => part.meetingId);
+        await keep(
+          meetingIds.filter((id) => partCounts.get(id) === 1),
+          [{ meetingIds, answer }],
+        );
+        return answer;
+      },
+    );
+    await keep(
+      [...partCounts].filter(([, count]) => count > 1).map(([id]) => id),
+      batches.map((batch, i) => ({
+        meetingIds: batch.map((part) => part.meetingId),
+        answer: answers[i] as Insights,
+      })),
+    );
+
+    const found = [
+      ...(base ? [base.findings] : []),
+      ...answers,
+      ...rest.flatMap((m) => keptShares.get(keyOf.get(m.recording_id) as string) ?? []),
+    ].filter((f) => f.goals.length + f.challenges.length > 0);
+    const findings =
+      found.length === 0
+        ? { goals: [], challenges: [] }
+        : found.length === 1
+          ? (found[0] as Insights)
+          : await this.merge(merge, found, source, signal);
+    await kept.keepMerged(scope, { meetingKeys, findings });
+    return findings;
   }
 
   /** Merges batch findings, in as many rounds as the budget needs. */
   private async merge(
-    domain: string,
+    system: string,
     findings: Insights[],
     source: QuoteSource,
     signal: AbortSignal,
   ): Promise<Insights> {
-    const merge = mergePrompt(domain);
-    const room = this.room(merge);
+    const room = this.room(system);
     let current = findings;
     let previousLines = Number.POSITIVE_INFINITY;
     for (let round = 0; round < MAX_MERGE_ROUNDS; round++) {
@@ -87,7 +167,7 @@ export class OpenAiSummarizer implements Summarizer {
         room,
       );
       current = await mapWithConcurrency(groups, this.options.concurrency ?? 3, (group) =>
-        this.ask(merge, group.map((l) => l.text).join('\n'), source, signal),
+        this.ask(system, group.map((l) => l.text).join('\n'), source, signal),
       );
       if (current.length === 1) return current[0] as Insights;
     }
@@ -136,7 +216,7 @@ export class OpenAiSummarizer implements Summarizer {
       const completion = await this.options.client.chat.completions.parse(
         {
           model: this.options.model,
-          temperature: 0.1,
+          temperature: TEMPERATURE,
           messages,
           response_format: RESPONSE_FORMAT,
         },
