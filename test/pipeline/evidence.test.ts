@@ -162,7 +162,9 @@ describe('a run normalises its meetings once', () => {
         signal: new AbortController().signal,
         report: async () => {},
       });
-      expect(summary.goals.map((g) => g.evidence?.[0]?.quote)).toEqual(['live before Black Friday']);
+      expect(summary.goals.map((g) => g.evidence?.[0]?.quote)).toEqual([
+        'live before Black Friday',
+      ]);
       expect(summary.dropped_insights).toBe(1);
       // Every quote, the summariser's and the verifier's, was searched in the run's one index.
       const instances = new Set(spy.mock.contexts);
