@@ -205,6 +205,48 @@ describe('what the extractive summariser leaves out, and what it finds without c
     expect(challenges).toHaveLength(1);
   });
 
+  it('makes one insight of a paraphrase said in another meeting, quoting both', async () => {
+    const first = meetingSaying(
+      [
+        [
+          'them',
+          'Same-day account opening is the headline for next year, it is in the board plan.',
+        ],
+      ],
+      ["Same-day account opening is the headline goal in next year's board plan."],
+    );
+    const second = {
+      ...meetingSaying(
+        [['them', 'We want to approve new business accounts the same day they apply.']],
+        ['Acme wants to approve new business accounts the same day they apply.'],
+      ),
+      recording_id: '43',
+    };
+    const result = await extractiveInsights('acme.com', [first, second]);
+    expect(result.goals).toHaveLength(1);
+    expect(new Set(result.goals[0]?.quotes.map((q) => q.meetingId))).toEqual(new Set(['42', '43']));
+    expect(result.goals[0]?.quotes).toHaveLength(4);
+  });
+
+  it('leaves out a line said once in passing when the meetings have key takeaways', async () => {
+    const { goals } = await insightsOf(
+      [
+        ['them', 'We want every invoice out within one working day of month end.'],
+        ['them', 'We need to open the Leeds site before Black Friday.'],
+      ],
+      ['Acme wants to get every invoice out within one working day of month end.'],
+    );
+    expect(goals).toHaveLength(1);
+    expect(goals[0]).toMatch(/every invoice out within one working day/);
+  });
+
+  it('leaves out a sentence that only points back at what was said', async () => {
+    const { challenges } = await insightsOf([
+      ['them', "That's the front desk problem in one sentence, the backlog keeps growing."],
+    ]);
+    expect(challenges).toEqual([]);
+  });
+
   it('makes one insight of a takeaway and the line it summarises', async () => {
     const { goals } = await insightsOf(
       [['them', 'We want to be able to backfill cancelled slots from a waitlist.']],
