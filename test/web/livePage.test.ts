@@ -556,7 +556,7 @@ describe('the live page on findings and their evidence', () => {
       expect(await insight.getByTestId('more-quotes').count()).toBe(count > 3 ? 1 : 0);
     }
     expect(problems).toEqual([]);
-  });
+  }, 60_000);
 });
 
 describe('the live page when the server requires a token', () => {
