@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { runMeetingQuotes } from '../src/pipeline/evidence/meetingQuotes.ts';
 import { meetingFacts } from '../src/pipeline/meetingFacts.ts';
 import { FileMeetingSource } from '../src/pipeline/meetingSource.ts';
 import { ExtractiveSummarizer } from '../src/pipeline/summarizer/extractiveSummarizer.ts';
@@ -36,8 +37,9 @@ async function main(): Promise<void> {
   for (const { domain } of set.companies) {
     const { meetings } = meetingFacts(domain, listed);
     // Scored by each insight's verified evidence, as the pipeline stores it.
-    const insights = await summarizer.summarize({ domain, meetings }, signal);
-    const { goals, challenges } = verifiedInsightRecords(insights, meetings);
+    const quotes = runMeetingQuotes(meetings);
+    const insights = await summarizer.summarize({ domain, meetings, quotes }, signal);
+    const { goals, challenges } = verifiedInsightRecords(insights, quotes);
     predictions.push({ domain, goals, challenges });
   }
 

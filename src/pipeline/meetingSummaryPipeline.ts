@@ -1,6 +1,7 @@
 import type { SummaryRecord } from '../model/runRecord.ts';
 import { sleep } from '../timing.ts';
 import { type EngagementPipeline, PipelineError, type PipelineRun } from './engagementPipeline.ts';
+import { runMeetingQuotes } from './evidence/meetingQuotes.ts';
 import { meetingFacts } from './meetingFacts.ts';
 import type { MeetingSource } from './meetingSource.ts';
 import type { Summarizer } from './summarizer/summarizer.ts';
@@ -53,11 +54,12 @@ export class MeetingSummaryPipeline implements EngagementPipeline {
     await pace();
     await run.report({ stage: 'summarizing', meetingsFound: facts.meetings.length });
     await pace();
+    const quotes = runMeetingQuotes(facts.meetings);
     const insights = await summarizer.summarize(
-      { domain: run.domain, meetings: facts.meetings },
+      { domain: run.domain, meetings: facts.meetings, quotes },
       run.signal,
     );
-    const verified = verifiedInsightRecords(insights, facts.meetings);
+    const verified = verifiedInsightRecords(insights, quotes);
     return {
       ...summary,
       goals: verified.goals,

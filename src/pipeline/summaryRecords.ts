@@ -1,6 +1,6 @@
 import type { ActionItemRecord, EvidenceRecord, InsightRecord } from '../model/runRecord.ts';
 import { type CompanyActionItem, companyActionItems } from './actionItems.ts';
-import { MeetingQuotes, type VerifiedQuote } from './evidence/meetingQuotes.ts';
+import type { RunMeetingQuotes, VerifiedQuote } from './evidence/meetingQuotes.ts';
 import { type EvidencedInsight, verifyInsights } from './evidence/verifiedInsights.ts';
 import type { FathomMeeting } from './fathom/fathomMeeting.ts';
 import type { Insights } from './summarizer/summarizer.ts';
@@ -18,11 +18,10 @@ export interface VerifiedInsightRecords {
  */
 export function verifiedInsightRecords(
   proposed: Insights,
-  meetings: readonly FathomMeeting[],
+  meetings: RunMeetingQuotes,
 ): VerifiedInsightRecords {
-  const byId = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
-  const goals = verifyInsights(proposed.goals, byId);
-  const challenges = verifyInsights(proposed.challenges, byId);
+  const goals = verifyInsights(proposed.goals, meetings);
+  const challenges = verifyInsights(proposed.challenges, meetings);
   return {
     goals: goals.kept.map(insightRecord),
     challenges: challenges.kept.map(insightRecord),

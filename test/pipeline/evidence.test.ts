@@ -1,8 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { MeetingQuotes, plainSummary } from '../../src/pipeline/evidence/meetingQuotes.ts';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  MeetingQuotes,
+  plainSummary,
+  type RunMeetingQuotes,
+} from '../../src/pipeline/evidence/meetingQuotes.ts';
 import { findQuote, normalizeQuoteText } from '../../src/pipeline/evidence/quoteText.ts';
 import { verifyInsights } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
+import type { MeetingSource } from '../../src/pipeline/meetingSource.ts';
+import { MeetingSummaryPipeline } from '../../src/pipeline/meetingSummaryPipeline.ts';
+import type { Summarizer } from '../../src/pipeline/summarizer/summarizer.ts';
 
 const meeting = fathomMeetingSchema.parse({
   recording_id: 101,
@@ -118,5 +125,53 @@ describe('verifying proposed insights', () => {
     expect(kept[0]?.evidence.map((e) => e.quote)).toEqual([
       'Leeds has to be live before Black Friday',
     ]);
+  });
+});
+
+describe('a run normalises its meetings once', () => {
+  it('hands the summariser the quotes its answer is then verified against', async () => {
+    const joined = fathomMeetingSchema.parse({
+      ...meeting,
+      calendar_invitees: [{ name: 'Jane Doe', email: 'jane@acme.com', is_external: true }],
+    });
+    const source: MeetingSource = { listMeetings: async () => [joined] };
+    let handed: RunMeetingQuotes | undefined;
+    const summarizer: Summarizer = {
+      async summarize(request) {
+        handed = request.quotes;
+        expect(request.quotes.get('101')?.find('Black Friday')?.speaker).toBe('Jane Doe');
+        return {
+          goals: [
+            {
+              text: 'Leeds live for peak.',
+              quotes: [{ meetingId: '101', quote: 'live before Black Friday' }],
+            },
+          ],
+          challenges: [{ text: 'Invented.', quotes: [{ meetingId: '101', quote: 'never said' }] }],
+        };
+      },
+    };
+    const spy = vi.spyOn(MeetingQuotes.prototype, 'find');
+    try {
+      const summary = await new MeetingSummaryPipeline(
+        { ok: true, value: source },
+        { ok: true, value: summarizer },
+      ).run({
+        domain: 'acme.com',
+        runId: 'r1',
+        signal: new AbortController().signal,
+        report: async () => {},
+      });
+      expect(summary.goals.map((g) => g.evidence?.[0]?.quote)).toEqual([
+        'live before Black Friday',
+      ]);
+      expect(summary.dropped_insights).toBe(1);
+      // Every quote, the summariser's and the verifier's, was searched in the run's one index.
+      const instances = new Set(spy.mock.contexts);
+      expect(instances).toEqual(new Set(handed?.values()));
+      expect(spy.mock.calls.length).toBe(3);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

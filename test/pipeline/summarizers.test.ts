@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MeetingQuotes } from '../../src/pipeline/evidence/meetingQuotes.ts';
+import { runMeetingQuotes } from '../../src/pipeline/evidence/meetingQuotes.ts';
 import { normalizeQuoteText } from '../../src/pipeline/evidence/quoteText.ts';
 import type { ProposedInsight } from '../../src/pipeline/evidence/verifiedInsights.ts';
 import { verifyInsights } from '../../src/pipeline/evidence/verifiedInsights.ts';
-import { fathomMeetingSchema } from '../../src/pipeline/fathom/fathomMeeting.ts';
+import {
+  type FathomMeeting,
+  fathomMeetingSchema,
+} from '../../src/pipeline/fathom/fathomMeeting.ts';
 import { inviteeDomain, meetingFacts } from '../../src/pipeline/meetingFacts.ts';
 import { keepCitedInsights } from '../../src/pipeline/summarizer/citedInsights.ts';
 import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSummarizer.ts';
@@ -22,13 +25,17 @@ const demo = z
   ).items;
 const signal = new AbortController().signal;
 
+function extractiveInsights(domain: string, meetings: FathomMeeting[]) {
+  return new ExtractiveSummarizer().summarize(
+    { domain, meetings, quotes: runMeetingQuotes(meetings) },
+    signal,
+  );
+}
+
 describe('the extractive summariser', () => {
   it('quotes goals and challenges from the company, citing every meeting that said them', async () => {
     const facts = meetingFacts('lumen-retail.com', demo);
-    const result = await new ExtractiveSummarizer().summarize(
-      { domain: 'lumen-retail.com', meetings: facts.meetings },
-      signal,
-    );
+    const result = await extractiveInsights('lumen-retail.com', facts.meetings);
     expect(result.goals.length).toBeGreaterThanOrEqual(3);
     expect(result.challenges.length).toBeGreaterThanOrEqual(3);
     const ids = new Set(facts.refs.map((r) => r.id));
@@ -41,14 +48,18 @@ describe('the extractive summariser', () => {
     // The recurring theme is quoted from each meeting it came up in, and ranked first.
     expect(meetingIdsOf(result.challenges[0] as ProposedInsight).size).toBeGreaterThan(1);
     // Every quote is the meeting's own words: verification keeps every insight.
-    const verified = verifiedInsightRecords(result, facts.meetings);
+    const verified = verifiedInsightRecords(result, runMeetingQuotes(facts.meetings));
     expect(verified.droppedInsights).toBe(0);
     expect(verified.goals.map((g) => g.text)).toEqual(result.goals.map((g) => g.text));
   });
 
   it('is deterministic', async () => {
     const meetings = meetingFacts('northwind-logistics.com', demo).meetings;
-    const request = { domain: 'northwind-logistics.com', meetings };
+    const request = {
+      domain: 'northwind-logistics.com',
+      meetings,
+      quotes: runMeetingQuotes(meetings),
+    };
     const a = await new ExtractiveSummarizer().summarize(request, signal);
     const b = await new ExtractiveSummarizer().summarize(structuredClone(request), signal);
     expect(a).toEqual(b);
@@ -61,7 +72,7 @@ describe('the extractive summariser', () => {
       ['quarry-analytics.io', /^Lumen\b/],
     ] as const) {
       const { meetings } = meetingFacts(domain, demo);
-      const result = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+      const result = await extractiveInsights(domain, meetings);
       const texts = [...result.goals, ...result.challenges].map((i) => i.text);
       expect(texts.filter((t) => other.test(t))).toEqual([]);
     }
@@ -102,10 +113,7 @@ function meetingSaying(lines: Array<['them' | 'us', string]>, keyTakeaways: stri
 
 async function insightsOf(lines: Array<['them' | 'us', string]>, keyTakeaways?: string[]) {
   const meeting = meetingSaying(lines, keyTakeaways);
-  const result = await new ExtractiveSummarizer().summarize(
-    { domain: 'acme.com', meetings: [meeting] },
-    signal,
-  );
+  const result = await extractiveInsights('acme.com', [meeting]);
   return {
     goals: result.goals.map((i) => i.text),
     challenges: result.challenges.map((i) => i.text),
@@ -197,6 +205,48 @@ describe('what the extractive summariser leaves out, and what it finds without c
     expect(challenges).toHaveLength(1);
   });
 
+  it('makes one insight of a paraphrase said in another meeting, quoting both', async () => {
+    const first = meetingSaying(
+      [
+        [
+          'them',
+          'Same-day account opening is the headline for next year, it is in the board plan.',
+        ],
+      ],
+      ["Same-day account opening is the headline goal in next year's board plan."],
+    );
+    const second = {
+      ...meetingSaying(
+        [['them', 'We want to approve new business accounts the same day they apply.']],
+        ['Acme wants to approve new business accounts the same day they apply.'],
+      ),
+      recording_id: '43',
+    };
+    const result = await extractiveInsights('acme.com', [first, second]);
+    expect(result.goals).toHaveLength(1);
+    expect(new Set(result.goals[0]?.quotes.map((q) => q.meetingId))).toEqual(new Set(['42', '43']));
+    expect(result.goals[0]?.quotes).toHaveLength(4);
+  });
+
+  it('leaves out a line said once in passing when the meetings have key takeaways', async () => {
+    const { goals } = await insightsOf(
+      [
+        ['them', 'We want every invoice out within one working day of month end.'],
+        ['them', 'We need to open the Leeds site before Black Friday.'],
+      ],
+      ['Acme wants to get every invoice out within one working day of month end.'],
+    );
+    expect(goals).toHaveLength(1);
+    expect(goals[0]).toMatch(/every invoice out within one working day/);
+  });
+
+  it('leaves out a sentence that only points back at what was said', async () => {
+    const { challenges } = await insightsOf([
+      ['them', "That's the front desk problem in one sentence, the backlog keeps growing."],
+    ]);
+    expect(challenges).toEqual([]);
+  });
+
   it('makes one insight of a takeaway and the line it summarises', async () => {
     const { goals } = await insightsOf(
       [['them', 'We want to be able to backfill cancelled slots from a waitlist.']],
@@ -220,7 +270,7 @@ describe('the demo summaries', () => {
 
   it.each(companies)('%s: no two insights say the same thing', async (domain) => {
     const { meetings } = meetingFacts(domain, demo);
-    const result = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+    const result = await extractiveInsights(domain, meetings);
     const insights = [...result.goals, ...result.challenges].map((i) => i.text);
     const words = (text: string) =>
       new Set(
@@ -242,9 +292,9 @@ describe('the demo summaries', () => {
     '%s: every quote behind an insight is verified in its meeting',
     async (domain) => {
       const { meetings } = meetingFacts(domain, demo);
-      const proposed = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+      const proposed = await extractiveInsights(domain, meetings);
       const insights = [...proposed.goals, ...proposed.challenges];
-      const byId = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
+      const byId = runMeetingQuotes(meetings);
       const { kept, dropped } = verifyInsights(insights, byId);
       expect(dropped).toBe(0);
       for (const [i, insight] of insights.entries()) {
@@ -262,7 +312,7 @@ describe('the demo summaries', () => {
   it('BrightPath: backfilling cancelled slots is one goal, and consent capture is a challenge', async () => {
     const domain = 'brightpath-health.com';
     const { meetings } = meetingFacts(domain, demo);
-    const result = await new ExtractiveSummarizer().summarize({ domain, meetings }, signal);
+    const result = await extractiveInsights(domain, meetings);
     const goals = result.goals.map((i) => i.text);
     const challenges = result.challenges.map((i) => i.text);
     expect(goals.filter((text) => /backfill cancelled slots/i.test(text))).toHaveLength(1);

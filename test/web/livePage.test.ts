@@ -6,6 +6,10 @@ import {
   EngagementUpdatedDocument,
   StartEngagementSummaryDocument,
 } from '../../src/generated/graphql.ts';
+import { FileMeetingSource } from '../../src/pipeline/meetingSource.ts';
+import { MeetingSummaryPipeline } from '../../src/pipeline/meetingSummaryPipeline.ts';
+import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSummarizer.ts';
+import type { Summarizer } from '../../src/pipeline/summarizer/summarizer.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 import {
   launchBrowser,
@@ -471,6 +475,103 @@ describe('the live page on the demo meetings', () => {
     await banner.waitFor({ timeout: 15_000 });
     expect(await banner.textContent()).toContain('The server cannot be reached');
   });
+});
+
+/**
+ * The offline summariser on the demo meetings, plus one finding whose quote no meeting said,
+ * as an LLM might invent it: the pipeline's verification drops it and counts it.
+ */
+function summarizerWithAnInventedFinding(): Summarizer {
+  const extractive = new ExtractiveSummarizer();
+  return {
+    async summarize(request, signal) {
+      const insights = await extractive.summarize(request, signal);
+      const meetingId = request.meetings[0]?.recording_id ?? '';
+      const invented = { meetingId, quote: 'We will triple our budget for you next quarter.' };
+      return {
+        ...insights,
+        goals: [...insights.goals, { text: 'Triple the budget.', quotes: [invented] }],
+      };
+    },
+  };
+}
+
+describe('the live page on findings and their evidence', () => {
+  let server: TestApp;
+  let browser: Browser;
+  let opened: OpenedPage | undefined;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    const pipeline = new MeetingSummaryPipeline(
+      { ok: true, value: new FileMeetingSource('demo/meetings.json') },
+      { ok: true, value: summarizerWithAnInventedFinding() },
+    );
+    server = await startTestApp('memory', {}, { pipeline });
+  }, 11 * 60_000);
+
+  afterAll(async () => {
+    await opened?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('says quietly that a finding was left out, and shows a long list of quotes on request', async () => {
+    opened = await openPage(browser, `${server.url}/`);
+    const { page, problems } = opened;
+    await waitForConnection(page, 'connected');
+    await generate(page, 'brightpath-health.com');
+    await page.getByTestId('goals').waitFor({ timeout: 20_000 });
+
+    // The invented finding is not shown; a note under the counts says one was left out.
+    const note = page.getByTestId('dropped-note');
+    expect(await note.isVisible()).toBe(true);
+    expect(await note.textContent()).toBe(
+      '1 finding left out: the meetings do not say them in so many words.',
+    );
+    expect(await page.getByText('Triple the budget.').count()).toBe(0);
+
+    // An insight said in more than three places shows three quotes and a button for the rest.
+    const long = page
+      .getByTestId('goal')
+      .filter({ has: page.getByTestId('more-quotes') })
+      .first();
+    const quotes = long.getByTestId('quote');
+    const total = await quotes.count();
+    expect(total).toBeGreaterThan(3);
+    const visible = () =>
+      quotes.evaluateAll((items) => items.filter((item) => !(item as HTMLElement).hidden).length);
+    const toggle = long.getByRole('button', { name: `Show ${total - 3} more quote` });
+    expect(await visible()).toBe(3);
+    expect(await quotes.nth(3).isVisible()).toBe(false);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    const listId = (await toggle.getAttribute('aria-controls')) ?? '';
+    expect(await long.locator(`ul#${listId}`).getByTestId('quote').count()).toBe(total);
+
+    // By keyboard: focus the button, press Enter; every quote is shown, then hidden again.
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    expect(await visible()).toBe(total);
+    expect(await quotes.nth(total - 1).isVisible()).toBe(true);
+    const expanded = long.getByRole('button', { name: 'Show fewer quotes' });
+    expect(await expanded.getAttribute('aria-expanded')).toBe('true');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({
+      path: `${ARTIFACTS}/live-page-evidence.png`,
+      fullPage: true,
+      animations: 'disabled',
+    });
+    await expanded.click();
+    expect(await visible()).toBe(3);
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+
+    // An insight with three quotes or fewer has no such button.
+    for (const insight of await page.getByTestId('challenge').all()) {
+      const count = await insight.getByTestId('quote').count();
+      expect(await insight.getByTestId('more-quotes').count()).toBe(count > 3 ? 1 : 0);
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
 });
 
 describe('the live page when the server requires a token', () => {

@@ -73,6 +73,14 @@ export class MeetingQuotes {
   }
 }
 
+/** A run's meetings by id, each normalised once for every quote checked against it. */
+export type RunMeetingQuotes = ReadonlyMap<string, MeetingQuotes>;
+
+/** Built once per run: the summariser and the verification of its answer both read it. */
+export function runMeetingQuotes(meetings: readonly FathomMeeting[]): RunMeetingQuotes {
+  return new Map(meetings.map((meeting) => [meeting.recording_id, new MeetingQuotes(meeting)]));
+}
+
 function indexed(original: string): IndexedText {
   return { original, normalized: normalizeQuoteText(original) };
 }

@@ -10,7 +10,7 @@ import {
   type MeetingSentence,
   meetingSentences,
 } from './extractive/meetingSentences.ts';
-import { contentWords, sameness } from './extractive/sameInsight.ts';
+import { contentWords, hyphenatedCompounds, sameness } from './extractive/sameInsight.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 
 /**
@@ -22,6 +22,12 @@ import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
  */
 
 const MIN_SCORE = 2;
+/**
+ * "That's the front desk problem in one sentence", "It has to launch on this": a sentence
+ * whose subject is what was said before names its subject elsewhere, and would join
+ * insights that only share a word with it.
+ */
+const REFERS_BACK = /^(?:that|this|it)(?:'s|\s)/i;
 const MAX_PER_LIST = 8;
 /** Sentences read as the same kind are one insight from this sameness on. */
 const SAME_KIND_SAMENESS = 0.45;
@@ -42,16 +48,17 @@ export class ExtractiveSummarizer implements Summarizer {
   /** The insights, each with the verbatim sentences behind it, meeting by meeting. */
   async summarize({ domain, meetings }: SummaryRequest, _signal?: AbortSignal): Promise<Insights> {
     const name = companyWord(domain);
-    const candidates = meetings.flatMap((meeting) => {
-      const sentences = meetingSentences(meeting, domain);
+    const said = meetings.map((meeting) => meetingSentences(meeting, domain));
+    const compounds = hyphenatedCompounds(said.flat().map((sentence) => sentence.quote));
+    const candidates = said.flatMap((sentences) => {
       const linesLeftOut = new Set(
         sentences.filter((s) => leavesOutWholeLine(s.quote)).map(lineOf),
       );
       return sentences
         .filter((sentence) => !linesLeftOut.has(lineOf(sentence)))
-        .flatMap((sentence) => candidate(sentence, name) ?? []);
+        .flatMap((sentence) => candidate(sentence, name, compounds) ?? []);
     });
-    const groups = groupSameInsight(candidates);
+    const groups = mergeSameSubject(groupSameInsight(candidates));
     return { goals: rank(groups, 'goal'), challenges: rank(groups, 'challenge') };
   }
 }
@@ -60,16 +67,20 @@ function lineOf({ source, line }: MeetingSentence): string {
   return `${source}:${line}`;
 }
 
-function candidate(sentence: MeetingSentence, name: string): Candidate | undefined {
+function candidate(
+  sentence: MeetingSentence,
+  name: string,
+  compounds: ReadonlySet<string>,
+): Candidate | undefined {
   const text = sentence.quote;
   if (text.length < 30 || text.length > 280 || text.endsWith('?')) return undefined;
   if (notAnInsight(text)) return undefined;
   const scores = kindScores(text);
   const kind: InsightKind = scores.goal > scores.challenge ? 'goal' : 'challenge';
   if (scores[kind] < MIN_SCORE) return undefined;
-  const words = contentWords(text, name);
+  const words = contentWords(text, name, compounds);
   // "That's a problem we'll need to fix" names nothing: it only points at what was said before.
-  if (words.size < 2) return undefined;
+  if (words.size < 2 || REFERS_BACK.test(text)) return undefined;
   return { ...sentence, kind, score: scores[kind], words };
 }
 
@@ -79,27 +90,59 @@ function candidate(sentence: MeetingSentence, name: string): Candidate | undefin
  * (paraphrases across meetings meet through the sentences between them).
  */
 function groupSameInsight(candidates: Candidate[]): Group[] {
-  // Union-find: each candidate points towards its group's first candidate.
-  const root = candidates.map((_, i) => i);
+  return connected(candidates, (a, b) => {
+    const threshold = a.kind === b.kind ? SAME_KIND_SAMENESS : OTHER_KIND_SAMENESS;
+    return sameness(a.words, b.words) >= threshold;
+  }).map((members) => ({ members }));
+}
+
+/** Groups of one kind are one insight from this sameness of their closest sentences on. */
+const SAME_SUBJECT_SAMENESS = 0.33;
+/** ...when they share at least this many content words. */
+const SAME_SUBJECT_SHARED = 2;
+
+/**
+ * Groups of the same kind whose closest sentences of that kind share words naming one
+ * subject are one insight said in other words ("KYC checks are mostly manual", "document
+ * checks will not scale to another country"): a looser test than for two sentences alone,
+ * made only between groups already read as the same kind. Every sentence of each is kept,
+ * so the merged insight quotes them all.
+ */
+function mergeSameSubject(groups: Group[]): Group[] {
+  const kinds = groups.map((group) => ({ group, kind: kindOf(group) }));
+  return connected(kinds, (a, b) => {
+    if (a.kind !== b.kind) return false;
+    const ofKind = (g: Group) => g.members.filter((member) => member.kind === a.kind);
+    return ofKind(a.group).some((x) =>
+      ofKind(b.group).some(
+        (y) => sameness(x.words, y.words, SAME_SUBJECT_SHARED) >= SAME_SUBJECT_SAMENESS,
+      ),
+    );
+  }).map((linked) => ({ members: linked.flatMap(({ group }) => group.members) }));
+}
+
+/**
+ * The items in sets: two items that are alike are in one set, and so is everything alike to
+ * either (union-find; each set keeps its items' order).
+ */
+function connected<T>(items: readonly T[], alike: (a: T, b: T) => boolean): T[][] {
+  const root = items.map((_, i) => i);
   const find = (i: number): number => {
     let at = i;
     while (root[at] !== at) at = root[at] as number;
     return at;
   };
-  candidates.forEach((a, i) => {
-    candidates.slice(i + 1).forEach((b, offset) => {
-      const threshold = a.kind === b.kind ? SAME_KIND_SAMENESS : OTHER_KIND_SAMENESS;
-      if (sameness(a.words, b.words) >= threshold) root[find(i + 1 + offset)] = find(i);
-    });
-  });
-  const groups = new Map<number, Group>();
-  candidates.forEach((candidate, i) => {
+  for (let i = 0; i < items.length; i++) {
+    for (let j = i + 1; j < items.length; j++) {
+      if (find(i) !== find(j) && alike(items[i] as T, items[j] as T)) root[find(j)] = find(i);
+    }
+  }
+  const sets = new Map<number, T[]>();
+  items.forEach((item, i) => {
     const key = find(i);
-    const group = groups.get(key) ?? { members: [] };
-    group.members.push(candidate);
-    groups.set(key, group);
+    sets.set(key, [...(sets.get(key) ?? []), item]);
   });
-  return [...groups.values()];
+  return [...sets.values()];
 }
 
 /** The group's kind: the one its sentences read as, weighted by how strongly. */
@@ -111,6 +154,7 @@ function kindOf(group: Group): InsightKind {
 
 /** A kind's groups, most often said first, then most strongly; each quoting its best sentence. */
 function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
+  const withTakeaways = groups.some((group) => group.members.some((m) => m.source === 'summary'));
   return groups
     .filter((group) => kindOf(group) === kind)
     .map((group) => {
@@ -124,6 +168,7 @@ function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
       const takeaway = group.members.some((m) => m.source === 'summary') ? 1 : 0;
       return { best, meetingIds, strength, takeaway, quotes: group.members };
     })
+    .filter((group) => !withTakeaways || saidMoreThanInPassing(group))
     .sort(
       (a, b) =>
         b.meetingIds.length - a.meetingIds.length ||
@@ -136,6 +181,15 @@ function rank(groups: Group[], kind: InsightKind): ProposedInsight[] {
       text: asSentence(best.quote),
       quotes: quotes.map(({ meetingId, quote }) => ({ meetingId, quote })),
     }));
+}
+
+/**
+ * Said in two meetings, or in Fathom's key takeaways: what was said once, in passing, is a
+ * facet of another insight more often than an insight of its own. Asked only of meetings
+ * whose summaries have key takeaways (a summary template without them leaves every insight).
+ */
+function saidMoreThanInPassing(group: { meetingIds: string[]; takeaway: number }): boolean {
+  return group.meetingIds.length > 1 || group.takeaway === 1;
 }
 
 /** The quote as a sentence: capitalised, ending in a full stop. */

@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { PipelineError } from '../engagementPipeline.ts';
-import { MeetingQuotes } from '../evidence/meetingQuotes.ts';
+import type { RunMeetingQuotes } from '../evidence/meetingQuotes.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 import type { UpstreamCallObserver } from '../upstreamCall.ts';
 import { keepCitedInsights, MAX_INSIGHTS, MAX_QUOTES, type QuoteSource } from './citedInsights.ts';
@@ -55,8 +55,11 @@ export class OpenAiSummarizer implements Summarizer {
     this.schemaTokens = options.tokens.count(JSON.stringify(RESPONSE_FORMAT.json_schema));
   }
 
-  async summarize({ domain, meetings }: SummaryRequest, signal: AbortSignal): Promise<Insights> {
-    const source = quoteSource(meetings);
+  async summarize(
+    { domain, meetings, quotes }: SummaryRequest,
+    signal: AbortSignal,
+  ): Promise<Insights> {
+    const source = quoteSource(meetings, quotes);
     const extract = extractPrompt(domain);
     const merge = mergePrompt(domain);
     const room = this.room(extract);
@@ -291,7 +294,7 @@ function mergePrompt(domain: string): string {
 }
 
 /** The run's meetings and transcript speakers, which the LLM's quotes are read against. */
-function quoteSource(meetings: readonly FathomMeeting[]): QuoteSource {
+function quoteSource(meetings: readonly FathomMeeting[], quotes: RunMeetingQuotes): QuoteSource {
   const speakers = new Set<string>([UNKNOWN_SPEAKER]);
   for (const meeting of meetings) {
     for (const line of meeting.transcript ?? []) {
@@ -299,7 +302,6 @@ function quoteSource(meetings: readonly FathomMeeting[]): QuoteSource {
       if (name) speakers.add(name);
     }
   }
-  const quotes = new Map(meetings.map((m) => [m.recording_id, new MeetingQuotes(m)]));
   return {
     meetingIds: new Set(quotes.keys()),
     speakers,

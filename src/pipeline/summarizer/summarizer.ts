@@ -1,3 +1,4 @@
+import type { RunMeetingQuotes } from '../evidence/meetingQuotes.ts';
 import type { ProposedInsight } from '../evidence/verifiedInsights.ts';
 import type { FathomMeeting } from '../fathom/fathomMeeting.ts';
 
@@ -15,6 +16,8 @@ export interface SummaryRequest {
   domain: string;
   /** The company's meetings (already filtered), newest first; never empty. */
   meetings: FathomMeeting[];
+  /** The same meetings by id, normalised once per run for quote matching. */
+  quotes: RunMeetingQuotes;
 }
 
 /** Turns a company's meetings into goals and challenges that quote those meetings. */

@@ -95,23 +95,58 @@ function cardSection(
   );
 }
 
+/** Quotes shown under an insight before the reader asks for the rest. */
+const QUOTES_SHOWN = 3;
+
 /**
  * Where an insight was said: each quote verbatim, with who said it and when, and a link to
- * its meeting. A quote of Fathom's summary has no speaker or time, and says so.
+ * its meeting. A quote of Fathom's summary has no speaker or time, and says so. A long list
+ * shows its first quotes and a button that shows (and hides again) the rest.
  */
-function evidenceList(insight: Insight, meetingsById: Map<string, Meeting>): HTMLElement {
-  return el(
-    'ul',
-    { class: 'evidence', 'aria-label': 'Where it was said' },
-    ...insight.evidence.map((evidence) =>
-      el(
-        'li',
-        { class: 'quote', 'data-testid': 'quote', 'data-meeting-id': evidence.meetingId },
-        el('blockquote', {}, `“${evidence.quote}”`),
-        el('p', { class: 'quote-source muted small' }, ...quoteSource(evidence, meetingsById)),
-      ),
+function evidenceList(
+  insight: Insight,
+  listId: string,
+  meetingsById: Map<string, Meeting>,
+): HTMLElement {
+  const items = insight.evidence.map((evidence, index) =>
+    el(
+      'li',
+      {
+        class: 'quote',
+        'data-testid': 'quote',
+        'data-meeting-id': evidence.meetingId,
+        hidden: index >= QUOTES_SHOWN,
+      },
+      el('blockquote', {}, `“${evidence.quote}”`),
+      el('p', { class: 'quote-source muted small' }, ...quoteSource(evidence, meetingsById)),
     ),
   );
+  const list = el(
+    'ul',
+    { class: 'evidence', id: listId, 'aria-label': 'Where it was said' },
+    ...items,
+  );
+  const more = items.length - QUOTES_SHOWN;
+  if (more <= 0) return list;
+  const collapsedLabel = `Show ${plural(more, 'more quote')}`;
+  const toggle = el(
+    'button',
+    {
+      type: 'button',
+      class: 'more-quotes',
+      'data-testid': 'more-quotes',
+      'aria-expanded': 'false',
+      'aria-controls': listId,
+    },
+    collapsedLabel,
+  );
+  toggle.addEventListener('click', () => {
+    const expand = toggle.getAttribute('aria-expanded') !== 'true';
+    for (const item of items.slice(QUOTES_SHOWN)) item.hidden = !expand;
+    toggle.setAttribute('aria-expanded', String(expand));
+    toggle.textContent = expand ? 'Show fewer quotes' : collapsedLabel;
+  });
+  return el('div', { class: 'evidence-block' }, list, toggle);
 }
 
 function quoteSource(evidence: Evidence, meetingsById: Map<string, Meeting>): Array<Node | string> {
@@ -142,13 +177,13 @@ function insightSection(
       : el(
           'ul',
           { class: 'insights' },
-          ...insights.map((insight) =>
+          ...insights.map((insight, index) =>
             el(
               'li',
               { class: 'insight', 'data-testid': kind === 'goals' ? 'goal' : 'challenge' },
               el('p', { class: 'insight-text' }, insight.text),
               citationChips(insight, meetingsById),
-              evidenceList(insight, meetingsById),
+              evidenceList(insight, `${kind}-${index}-quotes`, meetingsById),
             ),
           ),
         );

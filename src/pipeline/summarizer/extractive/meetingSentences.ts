@@ -94,7 +94,7 @@ const LEADING_FILLER =
 /** Sentences of a line, each verbatim (minus leading filler) so that it can be quoted. */
 function splitSentences(text: string): string[] {
   return text
-    .split(/(?<=[.!?])\s+(?=[A-Z"'])/)
+    .split(/(?<=[.!?])\s+(?=[A-Z"'])|(?<=;)\s+/)
     .map((s) => s.trim().replace(LEADING_FILLER, ''))
     .filter(Boolean);
 }
