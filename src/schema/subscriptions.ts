@@ -28,8 +28,10 @@ builder.subscriptionFields((t) => ({
       "anyone, and by webhooks): first the current state of the domain's newest run, if there\n" +
       'is one, then each new state of any of its runs, in order per run. Never completes by itself.',
     args: { domain: t.arg.string({ required: true }) },
-    // The domain's states are the same for everyone; a joiner starts from the latest one.
-    extensions: { [SHARED_STREAM_EXTENSION]: true },
+    // Not a shared stream: its latest event is not always its current state (a state of an
+    // older run can follow the newest run's, and a deleted newest run gives way to the next),
+    // so each subscriber gets its own execution; they still share the domain's watch and each
+    // state's execution per operation.
     subscribe: (_root, args, context) => subscribeEngagementsUpdated(args, context),
     // The domain's stream carries no deletions: every message is a run's state.
     resolve: (message: RunChannelMessage) => resolveEngagementUpdated(message),
