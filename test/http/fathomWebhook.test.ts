@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ENGAGEMENTS_UPDATED, subscribe, TRANSPORTS } from '../../support/graphqlClients.ts';
 import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
@@ -68,6 +69,32 @@ describe.each(BACKENDS)('POST /webhooks/fathom (%s)', (backend) => {
     await vi.waitFor(async () => expect(await runsOf('acme.com')).toBe(2));
     expect(await runsOf('globex.com')).toBe(0);
   });
+
+  it.each(TRANSPORTS)(
+    'pushes the run it starts to engagementsUpdated subscribers over %s',
+    async (transport) => {
+      type Event = { engagementsUpdated: { runId: string; status: string; version: number } };
+      const sub = subscribe<Event>({ transport, ...server }, ENGAGEMENTS_UPDATED, {
+        domain: 'acme.com',
+      });
+      try {
+        await sub.waitFor(1); // the newest stored run's current state
+        const before = sub.events[0]?.engagementsUpdated.runId;
+        const body = JSON.stringify(meeting(510, ['acme.com']));
+        expect((await deliver(body, signed(body).headers)).status).toBe(202);
+        await vi.waitFor(() => {
+          const last = sub.events.at(-1)?.engagementsUpdated;
+          expect(last?.runId).not.toBe(before);
+          expect(last?.status).toBe('COMPLETE');
+        });
+        const fresh = sub.events.filter((e) => e.engagementsUpdated.runId !== before);
+        expect(fresh[0]?.engagementsUpdated).toMatchObject({ version: 1, status: 'PROCESSING' });
+        expect(sub.errors).toEqual([]);
+      } finally {
+        await sub.dispose();
+      }
+    },
+  );
 
   it('does nothing new for a delivery whose webhook-id was accepted before', async () => {
     const before = await runsOf('acme.com');
