@@ -7,6 +7,8 @@
 
 export type RunStatus = 'processing' | 'complete' | 'error';
 export type RunStage = 'queued' | 'fetching_meetings' | 'summarizing' | 'done';
+/** Who started a run: a user (GraphQL or the polling route), or a Fathom webhook. */
+export type RunTriggerRecord = 'user' | 'webhook';
 
 export interface MeetingRefRecord {
   id: string;
@@ -94,6 +96,8 @@ export interface RunRecord {
   progress: ProgressRecord;
   summary: SummaryRecord | null;
   error: string | null;
+  /** Absent from records stored before it existed; those were all started by users. */
+  trigger?: RunTriggerRecord;
   created_at: string;
   updated_at: string;
   /** When the run must have ended (created_at + RUN_TIMEOUT_MS); past it, it ends as ERROR. */

@@ -1,4 +1,10 @@
-import { isTerminal, type RunRecord, type RunStage, type SummaryRecord } from './runRecord.ts';
+import {
+  isTerminal,
+  type RunRecord,
+  type RunStage,
+  type RunTriggerRecord,
+  type SummaryRecord,
+} from './runRecord.ts';
 
 /**
  * The only ways a run's state changes. Each returns the next record (version + 1) and
@@ -16,7 +22,13 @@ export class IllegalTransitionError extends Error {
   override name = 'IllegalTransitionError';
 }
 
-export function newRun(domain: string, runId: string, now: Date, timeoutMs: number): RunRecord {
+export function newRun(
+  domain: string,
+  runId: string,
+  now: Date,
+  timeoutMs: number,
+  trigger: RunTriggerRecord = 'user',
+): RunRecord {
   const at = now.toISOString();
   return {
     domain,
@@ -25,6 +37,7 @@ export function newRun(domain: string, runId: string, now: Date, timeoutMs: numb
     progress: { stage: 'queued', meetings_found: null },
     summary: null,
     error: null,
+    trigger,
     created_at: at,
     updated_at: at,
     deadline_at: new Date(now.getTime() + timeoutMs).toISOString(),

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
+import { withChangesSince } from '../model/runChanges.ts';
 import { advance, complete, fail, isBehind } from '../model/runTransitions.ts';
 import { updateRun } from '../model/updateRun.ts';
 import type { RunJob } from '../runs/runQueue.ts';
 import { sleep } from '../timing.ts';
 import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
+import { previousCompleteRun } from './previousCompleteRun.ts';
 import { type RunLease, RunLeaseLostError, type RunLeases } from './runLease.ts';
 
 export interface RunExecutorDeps {
@@ -23,7 +25,8 @@ class RunGoneError extends Error {}
 
 /**
  * Executes one run end to end: hands the pipeline a deadline-bound signal and a progress
- * writer, then writes COMPLETE or ERROR. Whatever the pipeline does, the run ends by its
+ * writer, then writes COMPLETE (its summary compared with the domain's previous complete
+ * run) or ERROR. Whatever the pipeline does, the run ends by its
  * deadline (`RUN_TIMEOUT_MS` after its creation), and it ends exactly once.
  *
  * A run is executed only under its lease. A job queue may hand a run to a second executor
@@ -113,7 +116,11 @@ export class RunExecutor {
     log.info('run started');
     let ending: { status: 'complete' | 'error'; write: Parameters<typeof updateRun>[3] };
     try {
-      const summary = await raceAbort(pipeline.run({ ...job, signal, report }), signal);
+      const found = await raceAbort(pipeline.run({ ...job, signal, report }), signal);
+      // Compared as the run ends, whatever pipeline produced it: the previous run is the
+      // newest one complete by now.
+      const previous = await raceAbort(previousCompleteRun(store, current), signal);
+      const summary = withChangesSince(found, previous);
       ending = { status: 'complete', write: (run) => complete(run, summary, this.now()) };
     } catch (error) {
       if (error instanceof RunGoneError) {

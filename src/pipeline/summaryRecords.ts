@@ -43,7 +43,7 @@ function insightRecord(insight: EvidencedInsight): InsightRecord {
     text: insight.text,
     meeting_ids: insight.meetingIds,
     evidence: insight.evidence.map(evidenceRecord),
-    // Only a run with `changes` can call anything new; no run has them yet.
+    // Until the run is compared with the previous one as it ends (model/runChanges.ts).
     is_new: false,
   };
 }

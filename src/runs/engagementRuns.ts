@@ -3,7 +3,7 @@ import { unavailable } from '../errors.ts';
 import type { EngagementStore } from '../kv/engagementStore.ts';
 import type { KeySpace } from '../kv/keySpace.ts';
 import type { SubscriptionTransport } from '../metrics.ts';
-import type { RunChannelMessage, RunRecord } from '../model/runRecord.ts';
+import type { RunChannelMessage, RunRecord, RunTriggerRecord } from '../model/runRecord.ts';
 import { newRun } from '../model/runTransitions.ts';
 import type { RunEventBus } from '../pubsub/runEventBus.ts';
 import type { RunQueue } from './runQueue.ts';
@@ -41,9 +41,12 @@ export class EngagementRuns {
     this.newRunId = deps.newRunId ?? randomUUID;
   }
 
-  /** Writes the run's first state and hands it to the queue; returns that state. */
-  async start(domain: string): Promise<RunRecord> {
-    const record = newRun(domain, this.newRunId(), this.now(), this.deps.runTimeoutMs);
+  /**
+   * Writes the run's first state and hands it to the queue; returns that state. `trigger`
+   * records who started it: a user unless a webhook did (refreshKnownCompanies).
+   */
+  async start(domain: string, trigger: RunTriggerRecord = 'user'): Promise<RunRecord> {
+    const record = newRun(domain, this.newRunId(), this.now(), this.deps.runTimeoutMs, trigger);
     const result = await this.deps.store.write(record);
     if (!result.ok) throw new Error(`could not create run ${record.run_id}: ${result.reason}`);
     this.deps.onRunStarted?.();
@@ -54,13 +57,14 @@ export class EngagementRuns {
   /**
    * Starts a new run of each company that has a run stored (one the service's users follow),
    * e.g. when Fathom reports a new meeting with it; companies never asked about are left
-   * alone. Resolves to the runs started.
+   * alone. Resolves to the runs started, each marked as started by a webhook. Nothing here
+   * counts against the start rate limit: that is admitted by the user-facing edges only.
    */
   async refreshKnownCompanies(domains: readonly string[]): Promise<RunRecord[]> {
     const started: RunRecord[] = [];
     for (const domain of new Set(domains)) {
       const stored = await this.deps.store.list(domain, 1);
-      if (stored.length > 0) started.push(await this.start(domain));
+      if (stored.length > 0) started.push(await this.start(domain, 'webhook'));
     }
     return started;
   }

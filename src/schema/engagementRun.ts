@@ -36,6 +36,14 @@ export const EngagementStage = builder.enumType('EngagementStage', {
   } as const,
 });
 
+export const RunTrigger = builder.enumType('RunTrigger', {
+  description: 'Who started a run.',
+  values: {
+    USER: { value: 'user', description: 'A user: startEngagementSummary or the polling route.' },
+    WEBHOOK: { value: 'webhook', description: 'A Fathom webhook reporting a new meeting.' },
+  } as const,
+});
+
 export const MeetingRef = builder.objectRef<MeetingRefRecord>('MeetingRef').implement({
   fields: (t) => ({
     id: t.exposeID('id'),
@@ -215,6 +223,11 @@ export const EngagementRun = builder.objectRef<RunRecord>('EngagementRun').imple
     updatedAt: t.field({ type: DateTime, resolve: (r) => r.updated_at }),
     version: t.exposeInt('version', {
       description: '+1 on every write of this run; starts at 1.',
+    }),
+    trigger: t.field({
+      type: RunTrigger,
+      // Runs stored before the trigger was recorded were all started by users.
+      resolve: (r) => r.trigger ?? 'user',
     }),
   }),
 });

@@ -1,6 +1,19 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ENGAGEMENTS_UPDATED, subscribe, TRANSPORTS } from '../../support/graphqlClients.ts';
+import {
+  EngagementsDocument,
+  type EngagementsQuery,
+  type StartEngagementSummaryMutation,
+} from '../../src/generated/graphql.ts';
+import type { RunRecord } from '../../src/model/runRecord.ts';
+import {
+  ENGAGEMENTS_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+  TRANSPORTS,
+} from '../../support/graphqlClients.ts';
 import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
@@ -169,5 +182,71 @@ describe('without FATHOM_WEBHOOK_SECRET', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe.each(BACKENDS)('runs started by a webhook (%s)', (backend) => {
+  let server: TestApp;
+  beforeAll(async () => {
+    server = await startTestApp(
+      backend,
+      { FATHOM_WEBHOOK_SECRET: SECRET, START_RATE_LIMIT: '1' },
+      { pipeline: new ScriptedPipeline({ stepDelayMs: 1 }) },
+    );
+  });
+  afterAll(() => server.close());
+
+  it('are marked WEBHOOK, user starts USER, and webhooks do not count against START_RATE_LIMIT', async () => {
+    const start = () =>
+      graphqlRequest<StartEngagementSummaryMutation>(server.graphqlUrl, START, {
+        domain: 'acme.com',
+      });
+    const started = await start();
+    expect(started.data?.startEngagementSummary.run.trigger).toBe('USER');
+    // The user's one start of the minute is spent, over GraphQL and REST alike.
+    expect((await start()).errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    const rest = await fetch(`${server.url}/make-server-888f4514/engagement-summary`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ domain: 'acme.com' }),
+    });
+    expect(rest.status).toBe(429);
+
+    for (const recordingId of [801, 802]) {
+      const body = JSON.stringify(meeting(recordingId, ['acme.com']));
+      const response = await fetch(`${server.url}/webhooks/fathom`, {
+        method: 'POST',
+        headers: signed(body).headers,
+        body,
+      });
+      expect(response.status).toBe(202);
+    }
+
+    const listed = async () => {
+      const response = await graphqlRequest<EngagementsQuery>(
+        server.graphqlUrl,
+        print(EngagementsDocument),
+        { domain: 'acme.com', limit: 10 },
+      );
+      expect(response.errors).toBeUndefined();
+      return response.data?.engagements ?? [];
+    };
+    await vi.waitFor(async () => expect((await listed()).length).toBe(3));
+    const runs = await listed();
+    const userRunId = started.data?.startEngagementSummary.runId;
+    expect(runs.map((run) => [run.runId === userRunId, run.trigger])).toEqual([
+      [false, 'WEBHOOK'],
+      [false, 'WEBHOOK'],
+      [true, 'USER'],
+    ]);
+
+    const stored = async (runId: string) => {
+      const response = await fetch(
+        `${server.url}/make-server-888f4514/engagement-status?domain=acme.com&run_id=${runId}`,
+      );
+      return ((await response.json()) as RunRecord[])[0];
+    };
+    expect((await stored(runs[0]?.runId as string))?.trigger).toBe('webhook');
+    expect((await stored(userRunId as string))?.trigger).toBe('user');
   });
 });
