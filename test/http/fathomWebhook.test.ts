@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -15,28 +15,15 @@ import {
   TRANSPORTS,
 } from '../../support/graphqlClients.ts';
 import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
+import { signedDelivery, webhookKey } from '../support/fathomWebhookSigning.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
-const KEY = randomBytes(24);
-const SECRET = `whsec_${KEY.toString('base64')}`;
+const { key: KEY, secret: SECRET } = webhookKey();
 
-/** Signs a delivery as Fathom does (Standard Webhooks), independently of the service's code. */
+/** Signs a delivery as Fathom does, with this file's key unless another is given. */
 function signed(body: string, options: { id?: string; at?: number; key?: Buffer } = {}) {
-  const id = options.id ?? `msg_${randomUUID()}`;
-  const timestamp = String(options.at ?? Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', options.key ?? KEY)
-    .update(`${id}.${timestamp}.${body}`)
-    .digest('base64');
-  return {
-    id,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': timestamp,
-      'webhook-signature': `v1,${randomBytes(32).toString('base64')} v1,${signature}`,
-    },
-  };
+  return signedDelivery(body, options.key ?? KEY, options);
 }
 
 const meeting = (recordingId: number, externalDomains: string[]) => ({
