@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { InProcessEventBus } from '../../src/pubsub/inProcessEventBus.ts';
 import {
   ENGAGEMENTS_UPDATED,
   graphqlRequest,
@@ -247,6 +248,55 @@ describe.each(BACKENDS)('engagementsUpdated on %s', (backend) => {
     await expect.poll(() => gauge(server, 'sse')).toBe(0);
     expect(server.app.services.runs.openWatches).toBe(0);
     expect(server.app.services.runs.watchedRuns).toBe(0);
+  });
+});
+
+describe('engagementsUpdated after pub/sub messages were lost', () => {
+  it('catches up from the store: newer states of known runs and runs started since, nothing older', async () => {
+    const pipeline = new ScriptedPipeline();
+    const server = await startTestApp('memory', {}, { pipeline });
+    try {
+      const old = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
+        server.graphqlUrl,
+        START,
+        { domain: 'acme.com' },
+      );
+      const oldId = old.data?.startEngagementSummary.runId as string;
+      (await pipeline.started(oldId)).finish(sampleSummary());
+      const knownId = (await server.app.services.runs.start('acme.com')).run_id;
+      const known = await pipeline.started(knownId);
+      const sub = subscribe<DomainEvent>({ transport: 'ws', ...server }, ENGAGEMENTS_UPDATED, {
+        domain: 'acme.com',
+      });
+      await sub.waitFor(1);
+
+      // The domain's channel goes quiet, as when the pub/sub connection drops.
+      const bus = server.app.backend.events as InProcessEventBus;
+      const publish = bus.publish.bind(bus);
+      const domainChannel = server.app.keys.domainChannel('acme.com');
+      const dropping = vi
+        .spyOn(bus, 'publish')
+        .mockImplementation((channel, json) =>
+          channel === domainChannel ? 0 : publish(channel, json),
+        );
+      await known.report({ stage: 'fetching_meetings' });
+      known.finish(sampleSummary());
+      const laterId = (await server.app.services.runs.start('acme.com')).run_id;
+      await pipeline.started(laterId);
+      await expect
+        .poll(async () => (await server.app.services.runs.get('acme.com', knownId))?.version)
+        .toBe(3);
+      dropping.mockRestore();
+      expect(sub.events).toHaveLength(1);
+
+      await server.app.services.runs.resyncWatches();
+      await sub.waitFor(3);
+      const runIds = [oldId, knownId, laterId];
+      expect(seen(sub, runIds)).toEqual(['1@1 PROCESSING', '1@3 COMPLETE', '2@1 PROCESSING']);
+      await sub.dispose();
+    } finally {
+      await server.close();
+    }
   });
 });
 
