@@ -188,5 +188,6 @@ describe('the live page open on a company', () => {
       animations: 'disabled',
     });
     expect(problems).toEqual([]);
-  });
+    // A run, a browser and a webhook's run on a 2-core machine shared with other suites.
+  }, 90_000);
 });
