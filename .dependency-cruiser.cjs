@@ -91,6 +91,29 @@ module.exports = {
       { path: '^src/', pathNot: ['^src/web/client/', '^src/generated/'] },
     ),
     forbid(
+      'tracing-imports-nothing-of-ours',
+      'The tracing interface is called from every layer, so it depends on none of them.',
+      { path: '^src/tracing/' },
+      { path: '^src/', pathNot: ['^src/tracing/', '^src/config[.]ts$'] },
+    ),
+    {
+      name: 'opentelemetry-module-loaded-on-demand',
+      comment: 'Imported by main.ts and worker.ts with import(), when tracing is configured.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/(main|worker)[.]ts$' },
+      to: { path: '^src/tracing/openTelemetryTracing[.]ts$' },
+    },
+    {
+      name: 'opentelemetry-module-not-imported-statically',
+      comment: 'A static import would load OpenTelemetry even when tracing is off.',
+      severity: 'error',
+      from: { path: '^src/(main|worker)[.]ts$' },
+      to: {
+        path: '^src/tracing/openTelemetryTracing[.]ts$',
+        dependencyTypesNot: ['dynamic-import'],
+      },
+    },
+    forbid(
       'src-does-not-import-tests-or-tools',
       'What ships never depends on what tests, measures, shows or builds it.',
       { path: '^src/' },

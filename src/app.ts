@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth.ts';
 import type { Backend } from './backends.ts';
@@ -27,12 +28,18 @@ import { externalCompanyDomains } from './pipeline/meetingFacts.ts';
 import type { RunProcessing } from './runProcessing.ts';
 import { EngagementRuns } from './runs/engagementRuns.ts';
 import { buildSchema } from './schema/index.ts';
+import { NO_TRACING, type Tracing } from './tracing/tracing.ts';
 import { createLivePageRoute } from './web/livePageRoute.ts';
 
 export interface AppOverrides {
   /** The work behind each run; tests pass a scripted one. */
   pipeline?: EngagementPipeline;
   logger?: Logger;
+  /**
+   * OpenTelemetry, loaded by main.ts when OTEL_EXPORTER_OTLP_ENDPOINT is set: spans for runs,
+   * upstream calls and REST calls, and the plugin that gives each GraphQL operation one.
+   */
+  tracing?: { tracing: Tracing; graphqlPlugins: Plugin[] };
 }
 
 export interface App {
@@ -53,6 +60,7 @@ export interface App {
 /** The composition root: every part of the service is built here, once, from the config. */
 export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const metrics = new ServiceMetrics();
+  const tracing = overrides.tracing?.tracing ?? NO_TRACING;
   // The backend and the run queue, and the execution of runs unless RUN_WORKER=false.
   const worker = createWorker(config, {
     pipeline: overrides.pipeline,
@@ -60,6 +68,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     work: config.runWorker,
     onRunEnded: (outcome, seconds) => metrics.runEnded(outcome, seconds),
     onUpstreamCall: (call) => metrics.upstreamCall(call),
+    tracing: overrides.tracing?.tracing,
   });
   const { logger, keys, backend, processing } = worker;
   const runs = new EngagementRuns({
@@ -99,6 +108,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useSharedSubscriptionExecution(),
       useStreamingResponseLimit(unsentLimit, clientAddressOf),
       useRefusedSubscriptionRelease(),
+      // Last, so that it wraps the execution the plugins above settled on.
+      ...(overrides.tracing?.graphqlPlugins ?? []),
     ],
   });
   const server = createHttpServer(
@@ -117,6 +128,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
               deliveries: backend.deliveries,
               clientAddressOf,
               logger,
+              tracing,
               onMeeting: async (meeting) => {
                 const started = await runs.refreshKnownCompanies(externalCompanyDomains(meeting));
                 logger.info(
@@ -133,7 +145,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
           ]
         : []),
       bodyLimitRoute(yoga.graphqlEndpoint, config.maxBodyBytes, { clientAddressOf, logger }),
-      createPollingRoutes(config.restBasePath, { services, auth, clientAddressOf, logger }),
+      createPollingRoutes(config.restBasePath, {
+        services,
+        auth,
+        clientAddressOf,
+        logger,
+        tracing,
+      }),
       createLivePageRoute(),
     ],
     yoga,

@@ -115,6 +115,22 @@ const environmentSchema = z.object({
       .default('true')
       .transform((v) => v === 'true' || v === '1'),
   ),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    emptyAsUndefined,
+    z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  ),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .enum(['http/protobuf', 'http/json'], {
+        error: 'must be http/protobuf or http/json (the OTLP/HTTP encodings; gRPC is not offered)',
+      })
+      .default('http/protobuf'),
+  ),
+  OTEL_SERVICE_NAME: z.preprocess(
+    emptyAsUndefined,
+    z.string().trim().default('engagement-summary'),
+  ),
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -175,6 +191,17 @@ export interface Config {
   restBasePath: string;
   introspection: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** OpenTelemetry traces: set when OTEL_EXPORTER_OTLP_ENDPOINT is; undefined, nothing is traced. */
+  tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: the collector's base URL; traces go to `/v1/traces` under it. */
+  endpoint: string;
+  /** OTEL_EXPORTER_OTLP_PROTOCOL (the OpenTelemetry default: http/protobuf). */
+  protocol: 'http/protobuf' | 'http/json';
+  /** OTEL_SERVICE_NAME. */
+  serviceName: string;
 }
 
 export class ConfigError extends Error {
@@ -229,6 +256,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     restBasePath: e.REST_BASE_PATH,
     introspection: e.GRAPHQL_INTROSPECTION,
     logLevel: e.LOG_LEVEL,
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? {
+          endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+          protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+          serviceName: e.OTEL_SERVICE_NAME,
+        }
+      : undefined,
   };
   assertSafeToServe(config);
   return config;

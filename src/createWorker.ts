@@ -7,6 +7,7 @@ import { createPipeline } from './pipeline/createPipeline.ts';
 import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
 import type { UpstreamCallObserver } from './pipeline/upstreamCall.ts';
 import { type RunProcessing, startRunProcessing } from './runProcessing.ts';
+import { NO_TRACING, type Tracing } from './tracing/tracing.ts';
 
 export interface WorkerOptions {
   /** The work behind each run; tests and benchmarks pass a scripted one. */
@@ -16,6 +17,8 @@ export interface WorkerOptions {
   work?: boolean;
   onRunEnded?: (outcome: 'complete' | 'error', durationSeconds: number) => void;
   onUpstreamCall?: UpstreamCallObserver;
+  /** Spans for runs and their upstream calls (OTEL_EXPORTER_OTLP_ENDPOINT); default none. */
+  tracing?: Tracing;
 }
 
 /** The part of the service that executes runs, and the backend it shares with the API. */
@@ -39,11 +42,18 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
   const logger = options.logger ?? createLogger(config.logLevel);
   const keys = new KeySpace(config.kvPrefix);
   const backend = createBackend(config, keys, logger);
+  const tracing = options.tracing ?? NO_TRACING;
+  const { onUpstreamCall } = options;
   const pipeline =
     options.pipeline ??
     createPipeline(config, {
       fathomRateLimiter: backend.fathomRateLimiter,
-      onUpstreamCall: options.onUpstreamCall,
+      onUpstreamCall: options.tracing
+        ? (call) => {
+            onUpstreamCall?.(call);
+            tracing.upstreamCallEnded(call);
+          }
+        : onUpstreamCall,
     });
   const processing = startRunProcessing({
     config,
@@ -52,6 +62,7 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     logger,
     work: options.work ?? true,
     onRunEnded: options.onRunEnded,
+    tracing,
   });
 
   let closing: Promise<void> | undefined;

@@ -7,7 +7,9 @@ import type { EngagementPipeline } from './pipeline/engagementPipeline.ts';
 import { InProcessRunQueue } from './pipeline/inProcessRunQueue.ts';
 import { RunExecutor } from './pipeline/runExecutor.ts';
 import { RunLeases } from './pipeline/runLease.ts';
+import { TraceCarryingRunQueue } from './pipeline/traceCarryingRunQueue.ts';
 import type { RunQueue } from './runs/runQueue.ts';
+import type { Tracing } from './tracing/tracing.ts';
 
 export interface RunProcessing {
   queue: RunQueue;
@@ -24,6 +26,8 @@ export interface RunProcessingDeps {
   /** Whether this process executes runs (a server with RUN_WORKER=false only enqueues). */
   work: boolean;
   onRunEnded?: (outcome: 'complete' | 'error', durationSeconds: number) => void;
+  /** Spans for runs, joined to the operations that started them; NO_TRACING when off. */
+  tracing: Tracing;
 }
 
 /**
@@ -42,10 +46,11 @@ export function startRunProcessing(deps: RunProcessingDeps): RunProcessing {
     logger,
     runTimeoutMs: config.runTimeoutMs,
     onRunEnded: deps.onRunEnded,
+    tracing: deps.tracing,
   });
   const handle = executor.execute.bind(executor);
 
-  const queue: RunQueue =
+  const jobQueue: RunQueue =
     backend.kind === 'redis' && config.redisUrl
       ? new BullMqRunQueue({
           redisUrl: config.redisUrl,
@@ -57,6 +62,7 @@ export function startRunProcessing(deps: RunProcessingDeps): RunProcessing {
           handle,
         })
       : new InProcessRunQueue(handle, config.runConcurrency, logger);
+  const queue = new TraceCarryingRunQueue(jobQueue, deps.tracing);
 
   const sweeper = new DeadlineSweeper({
     store: backend.store,

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createWorker } from './createWorker.ts';
+import { createLogger } from './logger.ts';
 
 /**
  * `npm run worker`: executes runs from the Redis job queue without serving HTTP, for
@@ -16,19 +17,30 @@ try {
   process.exit(1);
 }
 
-const worker = createWorker(config);
-const { logger } = worker;
+const logger = createLogger(config.logLevel);
+// As in main.ts: OpenTelemetry is loaded only when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+const tracing = config.tracing
+  ? (
+      await (
+        await import('./tracing/openTelemetryTracing.ts')
+      ).startOpenTelemetry(config.tracing, logger)
+    ).tracing
+  : undefined;
+const worker = createWorker(config, { logger, tracing });
 logger.info({ concurrency: config.runConcurrency }, 'engagement-summary worker started');
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
     logger.info({ signal }, 'worker shutting down');
-    worker.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'worker shutdown failed');
-        process.exit(1);
-      },
-    );
+    worker
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'worker shutdown failed');
+          process.exit(1);
+        },
+      );
   });
 }

@@ -2,10 +2,13 @@ import type { EngagementStore } from '../kv/engagementStore.ts';
 import { isPreviousCompleteRun } from '../model/runChanges.ts';
 import type { RunRecord } from '../model/runRecord.ts';
 
-/** Runs read by the first look; the previous complete run is nearly always among them. */
-const FIRST_LOOK = 10;
+/**
+ * Runs read by the first look: the run itself, perhaps one started beside it, and nearly
+ * always the previous one.
+ */
+const FIRST_LOOK = 4;
 /** How much further each following look reaches. */
-const LOOK_GROWTH = 10;
+const LOOK_GROWTH = 8;
 
 /**
  * The domain's newest COMPLETE run created before `run` that is still stored (deleted and

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 import type { EngagementStore } from '../kv/engagementStore.ts';
 import { withChangesSince } from '../model/runChanges.ts';
+import type { RunRecord } from '../model/runRecord.ts';
 import { advance, complete, fail, isBehind } from '../model/runTransitions.ts';
 import { updateRun } from '../model/updateRun.ts';
 import type { RunJob } from '../runs/runQueue.ts';
 import { sleep } from '../timing.ts';
+import { NO_TRACING, type RunSpan, type Tracing } from '../tracing/tracing.ts';
 import { type EngagementPipeline, PipelineError } from './engagementPipeline.ts';
 import { previousCompleteRun } from './previousCompleteRun.ts';
 import { type RunLease, RunLeaseLostError, type RunLeases } from './runLease.ts';
@@ -19,6 +21,8 @@ export interface RunExecutorDeps {
   now?: () => Date;
   /** Told how each run ended, for metrics. */
   onRunEnded?: (outcome: 'complete' | 'error', durationSeconds: number) => void;
+  /** A span per execution, the parent of its upstream calls (default: none). */
+  tracing?: Tracing;
 }
 
 class RunGoneError extends Error {}
@@ -26,8 +30,8 @@ class RunGoneError extends Error {}
 /**
  * Executes one run end to end: hands the pipeline a deadline-bound signal and a progress
  * writer, then writes COMPLETE (its summary compared with the domain's previous complete
- * run) or ERROR. Whatever the pipeline does, the run ends by its
- * deadline (`RUN_TIMEOUT_MS` after its creation), and it ends exactly once.
+ * run) or ERROR. Whatever the pipeline does, the run ends by its deadline (`RUN_TIMEOUT_MS`
+ * after its creation), and it ends exactly once.
  *
  * A run is executed only under its lease. A job queue may hand a run to a second executor
  * while the first still works on it (BullMQ does when a worker's job lock lapses): the
@@ -89,13 +93,28 @@ export class RunExecutor {
     log: Logger,
     shutdown?: AbortSignal,
   ): Promise<void> {
-    const { store, pipeline, runTimeoutMs } = this.deps;
     // Read under the lease: a previous holder may have ended the run just before.
-    const current = await store.get(job.domain, job.runId);
+    const current = await this.deps.store.get(job.domain, job.runId);
     if (current?.status !== 'processing') {
       log.info({ status: current?.status ?? 'missing' }, 'run is not open; nothing to do');
       return;
     }
+    // The run's span covers its execution only, so that a job delivered twice (BullMQ
+    // delivers at least once) adds no span for the delivery that finds nothing to do.
+    await (this.deps.tracing ?? NO_TRACING).inRunSpan(job, (span) =>
+      this.executeOpenRun(job, current, lease, span, log, shutdown),
+    );
+  }
+
+  private async executeOpenRun(
+    job: RunJob,
+    current: RunRecord,
+    lease: RunLease,
+    span: RunSpan,
+    log: Logger,
+    shutdown?: AbortSignal,
+  ): Promise<void> {
+    const { store, pipeline, runTimeoutMs } = this.deps;
     const startedAt = Date.parse(current.created_at);
     const remainingMs = Math.max(0, Date.parse(current.deadline_at) - this.now().getTime());
     const deadline = AbortSignal.timeout(remainingMs);
@@ -114,7 +133,12 @@ export class RunExecutor {
     };
 
     log.info('run started');
-    let ending: { status: 'complete' | 'error'; write: Parameters<typeof updateRun>[3] };
+    let ending: {
+      status: 'complete' | 'error';
+      /** The user-facing error message (it names no secret). */
+      message?: string;
+      write: Parameters<typeof updateRun>[3];
+    };
     try {
       const found = await raceAbort(pipeline.run({ ...job, signal, report }), signal);
       // Compared as the run ends, whatever pipeline produced it: the previous run is the
@@ -125,35 +149,41 @@ export class RunExecutor {
     } catch (error) {
       if (error instanceof RunGoneError) {
         log.warn({ reason: error.message }, 'run was ended or deleted elsewhere; stopping');
+        span.ended('ended_elsewhere');
         return;
       }
       if (error instanceof RunLeaseLostError || (lease.signal.aborted && !deadline.aborted)) {
         log.warn('run was taken over by another executor; stopping without writing');
+        span.ended('taken_over');
         return;
       }
       if (shutdown?.aborted && !deadline.aborted) {
         // Leave the run open: it is retried by another worker or ended by the sweeper.
         log.warn('run interrupted by shutdown');
+        span.ended('interrupted');
         throw error;
       }
       const message = userMessage(error, deadline.aborted, runTimeoutMs);
       log.warn({ err: describe(error) }, `run failed: ${message}`);
-      ending = { status: 'error', write: (run) => fail(run, message, this.now()) };
+      ending = { status: 'error', message, write: (run) => fail(run, message, this.now()) };
     }
     try {
       await lease.confirm();
     } catch (error) {
       if (!(error instanceof RunLeaseLostError)) throw error;
       log.warn('run was taken over by another executor before its result was written');
+      span.ended('taken_over');
       return;
     }
     const outcome = await updateRun(store, job.domain, job.runId, ending.write);
     if (outcome.ok) {
       const seconds = (this.now().getTime() - startedAt) / 1000;
       this.deps.onRunEnded?.(ending.status, seconds);
+      span.ended(ending.status, ending.message);
       log.info({ status: ending.status, durationSeconds: seconds }, 'run ended');
     } else {
       log.warn({ reason: outcome.reason }, 'run was ended elsewhere before its result was written');
+      span.ended('ended_elsewhere');
     }
   }
 }

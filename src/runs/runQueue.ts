@@ -2,6 +2,11 @@
 export interface RunJob {
   domain: string;
   runId: string;
+  /**
+   * The trace context (W3C `traceparent`, `tracestate`) of the operation that started the
+   * run, when tracing is on: the run's span continues that trace wherever the job runs.
+   */
+  trace?: Record<string, string>;
 }
 
 /**

@@ -9,18 +9,18 @@ import {
   type StartEngagementSummaryMutation,
 } from '../../src/generated/graphql.ts';
 import type { RunRecord } from '../../src/model/runRecord.ts';
-import { newRun } from '../../src/model/runTransitions.ts';
-import { type FathomMeeting, startFakeFathom } from '../../support/fakes/fakeFathom.ts';
+import { complete, newRun } from '../../src/model/runTransitions.ts';
+import type { FathomMeeting } from '../../support/fakes/fakeFathom.ts';
 import {
   type AnsweredInsight,
   type ChatRequestRecord,
   defaultInsightsAnswer,
-  startFakeOpenAI,
 } from '../../support/fakes/fakeOpenAI.ts';
-import { buildMeetings, withInvitee } from '../../support/fakes/fathomFixtures.ts';
+import { withInvitee } from '../../support/fakes/fathomFixtures.ts';
 import { graphqlRequest, START } from '../../support/graphqlClients.ts';
 import { watchToEnd } from '../support/runHelpers.ts';
-import { BACKENDS, type BackendKind, startTestApp, type TestApp } from '../support/testApp.ts';
+import { acmeMeetings, startServiceOnFakes } from '../support/serviceOnFakes.ts';
+import { BACKENDS, type BackendKind, type TestApp } from '../support/testApp.ts';
 
 type Run = EngagementStatusQuery['engagementStatus'][number];
 type Insight = NonNullable<Run['summary']>['goals'][number];
@@ -46,20 +46,9 @@ function answerWithAGoalAcrossMeetings(request: ChatRequestRecord) {
   return { ...answer, goals: [...answer.goals, across] };
 }
 
-/** Acme's four meetings, oldest first; the newest one brings a person never met before. */
-function acmeMeetings(): { earlier: FathomMeeting[]; newest: FathomMeeting } {
-  const meetings = buildMeetings({
-    companies: [
-      {
-        domain: DOMAIN,
-        people: [
-          { name: 'Jane Doe', email: 'jane@acme.com' },
-          { name: 'Raj Patel', email: 'raj@acme.com' },
-        ],
-      },
-    ],
-    meetingsPerCompany: 4,
-  });
+/** Acme's meetings, oldest first, the newest held back; it brings a person never met before. */
+function acmeMeetingsThenOneMore(): { earlier: FathomMeeting[]; newest: FathomMeeting } {
+  const meetings = acmeMeetings();
   const newest = withInvitee(meetings.at(-1) as FathomMeeting, {
     name: 'Lee Chen',
     email: 'lee@acme.com',
@@ -69,21 +58,8 @@ function acmeMeetings(): { earlier: FathomMeeting[]; newest: FathomMeeting } {
   return { earlier: meetings.slice(0, -1), newest };
 }
 
-async function service(backend: BackendKind, meetings: FathomMeeting[]) {
-  const fathom = await startFakeFathom({ meetings, pageSize: 3 });
-  cleanups.push(() => fathom.close());
-  const openai = await startFakeOpenAI({ respond: answerWithAGoalAcrossMeetings });
-  cleanups.push(() => openai.close());
-  const server = await startTestApp(backend, {
-    FATHOM_API_KEY: 'fathom-test-key',
-    FATHOM_BASE_URL: fathom.baseUrl,
-    OPENAI_API_KEY: 'openai-test-key',
-    OPENAI_BASE_URL: openai.baseUrl,
-    RUN_TIMEOUT_MS: '20000',
-  });
-  cleanups.push(() => server.close());
-  return { server, fathom };
-}
+const service = (backend: BackendKind, meetings: FathomMeeting[]) =>
+  startServiceOnFakes(backend, meetings, cleanups, answerWithAGoalAcrossMeetings);
 
 /** Starts a run with the GraphQL mutation, as a user does, and waits for its end. */
 async function startOverGraphQL(server: TestApp): Promise<string> {
@@ -148,7 +124,7 @@ function expectNothingNew(run: Run, record: RunRecord): void {
 
 describe.each(BACKENDS)('what changed since the previous complete run (%s)', (backend) => {
   it('reports nothing on a first run, then the new meeting, its new people and the insights only it supports', async () => {
-    const { earlier, newest } = acmeMeetings();
+    const { earlier, newest } = acmeMeetingsThenOneMore();
     const { server, fathom } = await service(backend, [...earlier]);
 
     const firstId = await startOverGraphQL(server);
@@ -213,7 +189,7 @@ describe.each(BACKENDS)('what changed since the previous complete run (%s)', (ba
   });
 
   it('never compares with a run that ended in ERROR or is still processing', async () => {
-    const { earlier, newest } = acmeMeetings();
+    const { earlier, newest } = acmeMeetingsThenOneMore();
     const { server, fathom } = await service(backend, [...earlier]);
     const firstId = await startOverGraphQL(server);
 
@@ -234,7 +210,7 @@ describe.each(BACKENDS)('what changed since the previous complete run (%s)', (ba
   });
 
   it('reports no changes when the previous complete run was deleted', async () => {
-    const { earlier, newest } = acmeMeetings();
+    const { earlier, newest } = acmeMeetingsThenOneMore();
     const { server, fathom } = await service(backend, [...earlier]);
     const firstId = await startOverGraphQL(server);
     const deleted = await graphqlRequest<{ deleteEngagement: boolean }>(server.graphqlUrl, DELETE, {
@@ -253,7 +229,7 @@ describe.each(BACKENDS)('what changed since the previous complete run (%s)', (ba
 
 describe('what changed, when the previous run expired (redis)', () => {
   it('reports no changes: an expired run is not stored any more', async () => {
-    const { earlier, newest } = acmeMeetings();
+    const { earlier, newest } = acmeMeetingsThenOneMore();
     const { server, fathom } = await service('redis', [...earlier]);
     const firstId = await startOverGraphQL(server);
     // Expiry as Redis does it: the record's key goes, its entry in the domain index stays.
@@ -268,5 +244,50 @@ describe('what changed, when the previous run expired (redis)', () => {
     const second = await runOverGraphQL(server, secondId);
     expect(second.summary?.meetingsCount).toBe(4);
     expectNothingNew(second, await storedRecord(server, secondId));
+  });
+});
+
+describe.each(BACKENDS)('a run stored before triggers and changes existed (%s)', (backend) => {
+  it('reads as started by a user, and is the previous run of the next one', async () => {
+    const { earlier, newest } = acmeMeetingsThenOneMore();
+    const { server } = await service(backend, [...earlier, newest]);
+    // The shape stored then: no trigger on the run; no changes, is_new or later fields.
+    const opened = newRun(DOMAIN, randomUUID(), new Date(Date.now() - 60_000), 120_000);
+    const { trigger: _absent, ...oldRun } = opened;
+    const old = complete(
+      oldRun,
+      {
+        meetings_count: earlier.length,
+        meetings: earlier.map((m) => ({
+          id: String(m.recording_id),
+          title: m.title,
+          started_at: null,
+          url: null,
+        })),
+        people: [
+          { name: 'Jane Doe', email: 'jane@acme.com', meetings_count: 3 },
+          { name: 'Raj Patel', email: 'raj@acme.com', meetings_count: 3 },
+        ],
+        goals: [{ text: 'Cut onboarding time in half', meeting_ids: ['1'] }],
+        challenges: [],
+      },
+      new Date(Date.now() - 50_000),
+    );
+    expect(await server.app.backend.store.write(oldRun)).toEqual({ ok: true });
+    expect(await server.app.backend.store.write(old)).toEqual({ ok: true });
+    expect(Object.keys(await storedRecord(server, old.run_id))).not.toContain('trigger');
+    const oldOverGraphQL = await runOverGraphQL(server, old.run_id);
+    expect(oldOverGraphQL.trigger).toBe('USER');
+    expect(oldOverGraphQL.summary?.changes).toBeNull();
+    expect(oldOverGraphQL.summary?.goals.map((g) => g.isNew)).toEqual([false]);
+
+    const nextId = await startOverGraphQL(server);
+    const next = await runOverGraphQL(server, nextId);
+    expect(next.summary?.changes).toEqual({
+      previousRunId: old.run_id,
+      previousCreatedAt: old.created_at,
+      newMeetingIds: [String(newest.recording_id)],
+      newPeopleEmails: ['lee@acme.com'],
+    });
   });
 });

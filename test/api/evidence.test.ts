@@ -8,11 +8,12 @@ import {
 } from '../../src/generated/graphql.ts';
 import type { RunRecord, SummaryRecord } from '../../src/model/runRecord.ts';
 import { complete, newRun } from '../../src/model/runTransitions.ts';
-import { type FathomMeeting, startFakeFathom } from '../../support/fakes/fakeFathom.ts';
-import { type FakeOpenAIOptions, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
-import { buildMeetings, DEFAULT_OUR_DOMAIN } from '../../support/fakes/fathomFixtures.ts';
+import type { FathomMeeting } from '../../support/fakes/fakeFathom.ts';
+import type { FakeOpenAIOptions } from '../../support/fakes/fakeOpenAI.ts';
+import { DEFAULT_OUR_DOMAIN } from '../../support/fakes/fathomFixtures.ts';
 import { graphqlRequest } from '../../support/graphqlClients.ts';
 import { runToEnd } from '../support/runHelpers.ts';
+import { acmeMeetings, startServiceOnFakes } from '../support/serviceOnFakes.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
 type Summary = NonNullable<EngagementStatusQuery['engagementStatus'][number]['summary']>;
@@ -83,35 +84,10 @@ async function summaryOverGraphQL(server: TestApp, runId: string): Promise<Summa
 }
 
 async function openAiService(meetings: FathomMeeting[], respond?: FakeOpenAIOptions['respond']) {
-  const fathom = await startFakeFathom({ meetings, pageSize: 3 });
-  cleanups.push(() => fathom.close());
-  const openai = await startFakeOpenAI(respond ? { respond } : {});
-  cleanups.push(() => openai.close());
-  const server = await startTestApp('memory', {
-    FATHOM_API_KEY: 'fathom-test-key',
-    FATHOM_BASE_URL: fathom.baseUrl,
-    OPENAI_API_KEY: 'openai-test-key',
-    OPENAI_BASE_URL: openai.baseUrl,
-    RUN_TIMEOUT_MS: '20000',
-  });
-  cleanups.push(() => server.close());
+  const { server } = await startServiceOnFakes('memory', meetings, cleanups, respond);
   const states = await runToEnd(server.app, DOMAIN);
   return { server, runId: states.at(-1)?.run_id as string };
 }
-
-const acmeMeetings = () =>
-  buildMeetings({
-    companies: [
-      {
-        domain: DOMAIN,
-        people: [
-          { name: 'Jane Doe', email: 'jane@acme.com' },
-          { name: 'Raj Patel', email: 'raj@acme.com' },
-        ],
-      },
-    ],
-    meetingsPerCompany: 4,
-  });
 
 describe('evidence and action items, through the OpenAI summariser', () => {
   it('shows every insight with quotes said in its meetings, attributed to who said them', async () => {

@@ -1,8 +1,9 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import type { DeliveryLog } from '../../kv/deliveryLog.ts';
 import { type FathomMeeting, fathomMeetingSchema } from '../../pipeline/fathom/fathomMeeting.ts';
+import type { Tracing } from '../../tracing/tracing.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import type { Route } from '../httpServer.ts';
 import { sendJson } from '../jsonHttp.ts';
@@ -28,6 +29,8 @@ export interface FathomWebhookDeps {
   onMeeting(meeting: FathomMeeting): Promise<void>;
   clientAddressOf: ClientAddressOf;
   logger: Logger;
+  /** A span per delivery; the runs it starts join its trace. */
+  tracing: Tracing;
 }
 
 /**
@@ -45,6 +48,18 @@ export function createFathomWebhookRoute(deps: FathomWebhookDeps): Route {
 
   return async function fathomWebhook(req, res, url) {
     if (url.pathname !== FATHOM_WEBHOOK_PATH) return false;
+    return deps.tracing.inRequestSpan(
+      {
+        method: req.method ?? 'POST',
+        route: FATHOM_WEBHOOK_PATH,
+        headers: req.headers,
+        statusCode: () => res.statusCode,
+      },
+      () => receive(req, res),
+    );
+  };
+
+  async function receive(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const refuse = (status: number, message: string) => {
       logger.info(
         { clientAddress: clientAddressOf(req), status },
@@ -99,7 +114,7 @@ export function createFathomWebhookRoute(deps: FathomWebhookDeps): Route {
         logger.error({ err: error, webhookId: id }, 'Fathom webhook could not be acted on'),
       );
     return true;
-  };
+  }
 }
 
 type SignatureHeaders = Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;

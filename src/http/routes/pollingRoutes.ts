@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Authenticator } from '../../auth.ts';
 import type { AppServices } from '../../context.ts';
 import { AppError } from '../../errors.ts';
+import type { Tracing } from '../../tracing/tracing.ts';
 import { domainInput, parseInput, restRunIdInput } from '../../validation.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { readJsonBody, sendError, sendJson } from '../jsonHttp.ts';
@@ -27,6 +28,8 @@ export interface PollingRouteDeps {
   auth: Authenticator;
   clientAddressOf: ClientAddressOf;
   logger: Logger;
+  /** A span per call (and the runs it starts join its trace). */
+  tracing: Tracing;
 }
 
 /**
@@ -45,9 +48,22 @@ export function createPollingRoutes(basePath: string, deps: PollingRouteDeps) {
     url: URL,
   ): Promise<boolean> {
     if (url.pathname !== startPath && url.pathname !== statusPath) return false;
+    await deps.tracing.inRequestSpan(
+      {
+        method: req.method ?? 'GET',
+        route: url.pathname,
+        headers: req.headers,
+        statusCode: () => res.statusCode,
+      },
+      () => answer(req, res, url),
+    );
+    return true;
+  };
+
+  async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, CORS_HEADERS).end();
-      return true;
+      return;
     }
     const clientAddress = deps.clientAddressOf(req);
     try {
@@ -82,6 +98,5 @@ export function createPollingRoutes(basePath: string, deps: PollingRouteDeps) {
       logRefusal(deps.logger, error, clientAddress, 'rest');
       sendError(res, error, CORS_HEADERS);
     }
-    return true;
-  };
+  }
 }
