@@ -37,7 +37,7 @@ export class ServiceMetrics {
   });
   private readonly openSubscriptions = new Gauge({
     name: 'engagement_open_subscriptions',
-    help: 'engagementUpdated subscriptions open now, by transport.',
+    help: 'Subscriptions (engagementUpdated and engagementsUpdated) open now, by transport.',
     labelNames: ['transport'] as const,
     registers: [this.registry],
   });

@@ -3,6 +3,7 @@ import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
+  EngagementsUpdatedDocument,
   EngagementUpdatedDocument,
   StartEngagementSummaryDocument,
 } from '../src/generated/graphql.ts';
@@ -153,3 +154,4 @@ export function subscribe<T = Record<string, unknown>>(
  */
 export const ENGAGEMENT_UPDATED = print(EngagementUpdatedDocument);
 export const START = print(StartEngagementSummaryDocument);
+export const ENGAGEMENTS_UPDATED = print(EngagementsUpdatedDocument);

@@ -9,8 +9,8 @@ export interface EngagementStore extends VersionedRunStore {
   /**
    * Atomically: check that the stored run is at `record.version - 1` (absent for version 1)
    * and not terminal; store `record` with the TTL; index it under its domain and, while it is
-   * open, by its deadline; publish it on the run's channel. A refused write changes nothing
-   * and publishes nothing.
+   * open, by its deadline; publish it on the run's channel and on its domain's. A refused
+   * write changes nothing and publishes nothing.
    */
   write(record: RunRecord): Promise<WriteResult>;
   get(domain: string, runId: string): Promise<RunRecord | null>;
@@ -18,7 +18,7 @@ export interface EngagementStore extends VersionedRunStore {
   getRaw(domain: string, runId: string): Promise<string | null>;
   /** Runs of one domain, newest first. Touches only that domain's index. */
   list(domain: string, limit: number): Promise<RunRecord[]>;
-  /** Deletes one run and tells its watchers; false when it did not exist. */
+  /** Deletes one run and tells its watchers (and its domain's); false when it did not exist. */
   delete(domain: string, runId: string): Promise<boolean>;
   /** Deletes every run of the domain and tells their watchers; returns how many. */
   deleteAll(domain: string): Promise<number>;

@@ -36,6 +36,11 @@ export class KeySpace {
     return `${this.prefix}engagement-updates:${domain}:${runId}`;
   }
 
+  /** Pub/sub channel that carries every write and deletion of every run of one domain. */
+  domainChannel(domain: string): string {
+    return `${this.prefix}engagement-domain-updates:${domain}`;
+  }
+
   /** Which executor may execute a run now: its token, expiring unless renewed. */
   runLease(runId: string): string {
     return `${this.prefix}run-lease:${runId}`;

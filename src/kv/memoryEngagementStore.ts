@@ -62,6 +62,7 @@ export class MemoryEngagementStore implements EngagementStore {
     if (record.version === 1)
       this.addToIndex(record.domain, Date.parse(record.created_at), record.run_id);
     this.events.publish(this.keys.runChannel(record.domain, record.run_id), json);
+    this.events.publish(this.keys.domainChannel(record.domain), json);
     return { ok: true };
   }
 
@@ -135,7 +136,9 @@ export class MemoryEngagementStore implements EngagementStore {
     this.open.delete(key);
     if (existed) {
       const notice: RunDeletedNotice = { deleted: true, domain, run_id: runId };
-      this.events.publish(this.keys.runChannel(domain, runId), JSON.stringify(notice));
+      const json = JSON.stringify(notice);
+      this.events.publish(this.keys.runChannel(domain, runId), json);
+      this.events.publish(this.keys.domainChannel(domain), json);
     }
     return existed;
   }

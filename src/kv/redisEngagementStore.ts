@@ -43,6 +43,7 @@ export class RedisEngagementStore implements EngagementStore {
         Date.parse(record.deadline_at),
         this.keys.openRunMember(record.domain, record.run_id),
         isTerminal(record) ? '1' : '0',
+        this.keys.domainChannel(record.domain),
       ],
     );
     if (outcome === 'ok') return { ok: true };
@@ -91,6 +92,7 @@ export class RedisEngagementStore implements EngagementStore {
         this.keys.runChannel(domain, runId),
         JSON.stringify(notice),
         this.keys.openRunMember(domain, runId),
+        this.keys.domainChannel(domain),
       ],
     );
     return removed === 1;

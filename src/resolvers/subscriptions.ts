@@ -5,8 +5,8 @@ import { domainInput, parseInput, runIdInput } from '../validation.ts';
 import type { RunArgs } from './queries.ts';
 
 /**
- * The Subscription root's resolvers. `engagementUpdated` is the pair GraphQL asks for: the
- * stream of the run's channel messages, and how each message becomes the field's value.
+ * The Subscription root's resolvers. Each field is the pair GraphQL asks for: the stream of
+ * channel messages, and how each message becomes the field's value.
  */
 
 /** The run's current state, then each new one; validated before anything is subscribed. */
@@ -27,4 +27,12 @@ export function resolveEngagementUpdated(message: RunChannelMessage): RunRecord 
     throw notFound(`Run ${message.run_id} of ${message.domain} no longer exists.`);
   }
   return message;
+}
+
+/** Every state of every run of the domain from now on; validated before anything is subscribed. */
+export function subscribeEngagementsUpdated(
+  args: { domain: string },
+  { runs, transport }: GraphQLContext,
+): Promise<AsyncIterableIterator<RunChannelMessage>> {
+  return runs.watchDomain(parseInput(domainInput, args.domain), transport);
 }

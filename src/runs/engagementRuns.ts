@@ -7,7 +7,9 @@ import type { RunChannelMessage, RunRecord, RunTriggerRecord } from '../model/ru
 import { newRun } from '../model/runTransitions.ts';
 import type { RunEventBus } from '../pubsub/runEventBus.ts';
 import type { RunQueue } from './runQueue.ts';
+import { SharedDomainWatch } from './sharedDomainWatch.ts';
 import { SharedRunWatch } from './sharedRunWatch.ts';
+import type { SharedWatch, SharedWatchDeps } from './sharedWatch.ts';
 
 export interface EngagementRunsDeps {
   store: EngagementStore;
@@ -30,8 +32,8 @@ export interface EngagementRunsDeps {
 export class EngagementRuns {
   private readonly now: () => Date;
   private readonly newRunId: () => string;
-  /** The live shared watch of each watched run, by its channel. */
-  private readonly sharedWatches = new Map<string, SharedRunWatch>();
+  /** The live shared watch of each watched run and domain, by its channel. */
+  private readonly sharedWatches = new Map<string, SharedWatch>();
   private watcherCount = 0;
 
   constructor(private readonly deps: EngagementRunsDeps) {
@@ -92,7 +94,7 @@ export class EngagementRuns {
     return this.watcherCount;
   }
 
-  /** Runs watched now: one pub/sub subscription each, whatever their watchers. */
+  /** Runs and domains watched now: one pub/sub subscription each, whatever their watchers. */
   get watchedRuns(): number {
     return this.sharedWatches.size;
   }
@@ -127,28 +129,58 @@ export class EngagementRuns {
     runId: string,
     transport: SubscriptionTransport = 'http',
   ): Promise<AsyncIterableIterator<RunChannelMessage>> {
+    const { store, keys } = this.deps;
+    const channel = keys.runChannel(domain, runId);
+    return this.joinShared(
+      channel,
+      (deps) => new SharedRunWatch({ ...deps, store, domain, runId }),
+      transport,
+    );
+  }
+
+  /**
+   * Every state of every run of the domain from now on, whoever started it (a user, a
+   * webhook, another instance): first the current state of its newest run, if any, then each
+   * new state of any of its runs, in version order per run. Deletions are not delivered, and
+   * the stream never ends by itself. Watchers of one domain share one watch of it in this
+   * process (see SharedDomainWatch). `transport` labels the watch in the open-subscriptions
+   * gauge.
+   */
+  watchDomain(
+    domain: string,
+    transport: SubscriptionTransport = 'http',
+  ): Promise<AsyncIterableIterator<RunChannelMessage>> {
+    const { store, keys } = this.deps;
+    return this.joinShared(
+      keys.domainChannel(domain),
+      (deps) => new SharedDomainWatch({ ...deps, store, domain }),
+      transport,
+    );
+  }
+
+  /** Joins the channel's live shared watch, or opens one with `open`, counted as a watch. */
+  private async joinShared(
+    channel: string,
+    open: (deps: SharedWatchDeps) => SharedWatch,
+    transport: SubscriptionTransport,
+  ): Promise<AsyncIterableIterator<RunChannelMessage>> {
     for (;;) {
-      const shared = this.sharedWatch(domain, runId);
+      const shared = this.sharedWatch(channel, open);
       await shared.started;
       this.watchChanged(transport, 1);
       const stream = shared.join(() => this.watchChanged(transport, -1));
       if (stream) return stream;
-      // Its last watcher left while this one waited: the run gets a watch of its own again.
+      // Its last watcher left while this one waited: the channel gets a watch of its own again.
       this.watchChanged(transport, -1);
     }
   }
 
-  /** The run's live shared watch, opened now when there is none. */
-  private sharedWatch(domain: string, runId: string): SharedRunWatch {
-    const { events, store, keys } = this.deps;
-    const channel = keys.runChannel(domain, runId);
+  /** The channel's live shared watch, opened now when there is none. */
+  private sharedWatch(channel: string, open: (deps: SharedWatchDeps) => SharedWatch): SharedWatch {
     const live = this.sharedWatches.get(channel);
     if (live) return live;
-    const shared: SharedRunWatch = new SharedRunWatch({
-      store,
-      events,
-      domain,
-      runId,
+    const shared: SharedWatch = open({
+      events: this.deps.events,
       channel,
       onClosed: () => {
         if (this.sharedWatches.get(channel) === shared) this.sharedWatches.delete(channel);

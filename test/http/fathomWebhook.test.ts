@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -7,30 +7,23 @@ import {
   type StartEngagementSummaryMutation,
 } from '../../src/generated/graphql.ts';
 import type { RunRecord } from '../../src/model/runRecord.ts';
-import { graphqlRequest, START } from '../../support/graphqlClients.ts';
+import {
+  ENGAGEMENTS_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+  TRANSPORTS,
+} from '../../support/graphqlClients.ts';
 import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
+import { signedDelivery, webhookKey } from '../support/fathomWebhookSigning.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 
-const KEY = randomBytes(24);
-const SECRET = `whsec_${KEY.toString('base64')}`;
+const { key: KEY, secret: SECRET } = webhookKey();
 
-/** Signs a delivery as Fathom does (Standard Webhooks), independently of the service's code. */
+/** Signs a delivery as Fathom does, with this file's key unless another is given. */
 function signed(body: string, options: { id?: string; at?: number; key?: Buffer } = {}) {
-  const id = options.id ?? `msg_${randomUUID()}`;
-  const timestamp = String(options.at ?? Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', options.key ?? KEY)
-    .update(`${id}.${timestamp}.${body}`)
-    .digest('base64');
-  return {
-    id,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': id,
-      'webhook-timestamp': timestamp,
-      'webhook-signature': `v1,${randomBytes(32).toString('base64')} v1,${signature}`,
-    },
-  };
+  return signedDelivery(body, options.key ?? KEY, options);
 }
 
 const meeting = (recordingId: number, externalDomains: string[]) => ({
@@ -76,6 +69,36 @@ describe.each(BACKENDS)('POST /webhooks/fathom (%s)', (backend) => {
     await vi.waitFor(async () => expect(await runsOf('acme.com')).toBe(2));
     expect(await runsOf('globex.com')).toBe(0);
   });
+
+  it.each(TRANSPORTS)(
+    'pushes the run it starts to engagementsUpdated subscribers over %s',
+    async (transport) => {
+      type Event = { engagementsUpdated: { runId: string; status: string; version: number } };
+      const sub = subscribe<Event>({ transport, ...server }, ENGAGEMENTS_UPDATED, {
+        domain: 'acme.com',
+      });
+      try {
+        await sub.waitFor(1); // the newest stored run's current state
+        const stored = await server.app.services.runs.list('acme.com', 100);
+        const known = new Set(stored.map((run) => run.run_id));
+        expect(known.has(sub.events[0]?.engagementsUpdated.runId as string)).toBe(true);
+        const body = JSON.stringify(meeting(510, ['acme.com']));
+        expect((await deliver(body, signed(body).headers)).status).toBe(202);
+        // Runs started before may still be writing; the webhook's is the one not stored before.
+        const statesOfNewRun = () =>
+          sub.events.map((e) => e.engagementsUpdated).filter((run) => !known.has(run.runId));
+        await vi.waitFor(() => expect(statesOfNewRun().at(-1)?.status).toBe('COMPLETE'));
+        const states = statesOfNewRun();
+        expect(new Set(states.map((run) => run.runId)).size).toBe(1);
+        expect(states[0]).toMatchObject({ version: 1, status: 'PROCESSING' });
+        const versions = states.map((run) => run.version);
+        expect(versions).toEqual(versions.map((_, i) => i + 1));
+        expect(sub.errors).toEqual([]);
+      } finally {
+        await sub.dispose();
+      }
+    },
+  );
 
   it('does nothing new for a delivery whose webhook-id was accepted before', async () => {
     const before = await runsOf('acme.com');

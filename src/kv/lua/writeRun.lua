@@ -1,13 +1,14 @@
 -- Writes one state of a run, atomically: refuses a stale or post-terminal write, stores the
 -- record with its TTL, indexes a new run under its domain, keeps the index of open runs by
--- deadline, and publishes the record on the run's channel, so that the stored state, the
--- indexes and the notification can never disagree.
+-- deadline, and publishes the record on the run's channel and on its domain's, so that the
+-- stored state, the indexes and the notifications can never disagree.
 --
 -- KEYS[1] run record key          ARGV[1] record JSON        ARGV[5] index score (created, ms)
 -- KEYS[2] domain index key        ARGV[2] record version     ARGV[6] run channel
 -- KEYS[3] open runs index key     ARGV[3] TTL in seconds     ARGV[7] deadline (ms)
 --                                 ARGV[4] run id             ARGV[8] open-run member
 --                                                            ARGV[9] '1' when the record is terminal
+--                                                            ARGV[10] domain channel
 -- Returns 'ok', or why nothing was written: 'exists', 'missing', 'terminal', 'stale'.
 local version = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -36,4 +37,5 @@ else
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[8])
 end
 redis.call('PUBLISH', ARGV[6], ARGV[1])
+redis.call('PUBLISH', ARGV[10], ARGV[1])
 return 'ok'

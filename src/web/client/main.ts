@@ -1,5 +1,6 @@
 import {
   EarlierRunsDocument,
+  EngagementsUpdatedDocument,
   EngagementUpdatedDocument,
   type RunFieldsFragment,
   StartEngagementSummaryDocument,
@@ -23,7 +24,9 @@ import { clearSummary, renderSummary, type SummaryElements } from './summaryView
 
 /**
  * The page's controller: it owns the GraphQL client, starts runs, follows one run at a
- * time over a subscription and keeps the "Earlier runs" list of its domain.
+ * time over a subscription, follows the company on screen over another (so a run started
+ * elsewhere, e.g. by a Fathom webhook, shows up by itself) and keeps the "Earlier runs"
+ * list of its domain.
  */
 
 const TOKEN_KEY = 'engagement-summary.token';
@@ -43,6 +46,7 @@ const ui = {
   connectionError: byId('connection-error'),
   runCard: byId('run-card'),
   runTitle: byId('run-title'),
+  runOrigin: byId('run-origin'),
   runError: byId('run-error'),
   welcome: byId('welcome'),
   historyCard: byId('history-card'),
@@ -69,6 +73,8 @@ interface Watch {
   runId: string;
   /** States arrive in version order; a resubscription repeats the current one. */
   lastVersion: number;
+  /** When the run was created, once a state of it arrived: a later run is a newer one. */
+  createdAt?: string;
   finished: boolean;
   stop: () => void;
 }
@@ -76,6 +82,7 @@ interface Watch {
 let client: LiveClient;
 let clientToken = '';
 let watch: Watch | undefined;
+let company: CompanyFollow | undefined;
 let historyFor: string | undefined;
 let historyTicket = 0;
 
@@ -128,8 +135,9 @@ function connect(token: string): void {
   clientToken = token;
   showTokenError(false);
   client = createLiveClient({ token, onStateChange: onConnectionState });
-  // The run on screen keeps updating over the new connection.
+  // The run on screen keeps updating over the new connection, and so does its company.
   if (watch && !watch.finished) subscribe(watch);
+  if (company) subscribeCompany(company);
 }
 
 function syncToken(): void {
@@ -212,6 +220,8 @@ function subscribe(current: Watch): void {
 function applyState(current: Watch, run: RunFieldsFragment): void {
   if (run.version <= current.lastVersion) return;
   current.lastVersion = run.version;
+  current.createdAt = run.createdAt;
+  showText(ui.runOrigin, run.trigger === 'WEBHOOK' ? 'Started by a new Fathom meeting' : '');
   appendLogEntry(progress.log, run);
   updateProgress(progress, run);
   if (run.status === 'COMPLETE') {
@@ -232,6 +242,7 @@ function followRun(domain: string, runId: string, initial?: RunFieldsFragment): 
   ui.runCard.hidden = false;
   ui.logCard.hidden = false;
   ui.runTitle.textContent = domain;
+  showText(ui.runOrigin, '');
   document.title = `${domain} · Engagement summary`;
   showText(ui.runError, '');
   clearSummary(summaryElements);
@@ -241,6 +252,58 @@ function followRun(domain: string, runId: string, initial?: RunFieldsFragment): 
 
   if (initial) applyState(current, initial);
   subscribe(current);
+  followCompany(domain);
+}
+
+// ---- Following the company ---------------------------------------------------------------
+
+/** The company on screen, followed over engagementsUpdated. Replaced, never mutated. */
+interface CompanyFollow {
+  domain: string;
+  stop: () => void;
+}
+
+function followCompany(domain: string): void {
+  if (company?.domain === domain) return;
+  company?.stop();
+  const current: CompanyFollow = { domain, stop: () => {} };
+  company = current;
+  subscribeCompany(current);
+}
+
+function subscribeCompany(current: CompanyFollow): void {
+  current.stop();
+  current.stop = client.watch(
+    EngagementsUpdatedDocument,
+    { domain: current.domain },
+    {
+      next: (data) => {
+        if (company === current) onCompanyRun(data.engagementsUpdated);
+      },
+      // The run on screen has its own subscription, which reports a lost connection.
+      error: () => {},
+      complete: () => {},
+    },
+  );
+}
+
+/**
+ * A state of any run of the company on screen. A run that starts after the one shown, once
+ * that one has finished, takes the screen (a webhook's run arrives by itself); a run that
+ * starts or ends refreshes the list of runs. Only a start takes the screen, so a person who
+ * opened an earlier run is not pulled away by each state of a later one.
+ */
+function onCompanyRun(run: RunFieldsFragment): void {
+  const shown = watch;
+  if (!shown || shown.domain !== run.domain) return;
+  if (run.runId !== shown.runId && run.version === 1 && shown.finished) {
+    if (shown.createdAt === undefined || run.createdAt > shown.createdAt) {
+      followRun(run.domain, run.runId, run);
+      void loadHistory(run.domain);
+      return;
+    }
+  }
+  if (run.version === 1 || run.status !== 'PROCESSING') void loadHistory(run.domain);
 }
 
 /** The address bar names the run on screen, so a reload or a shared link shows it again. */

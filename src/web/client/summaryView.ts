@@ -1,6 +1,6 @@
 import type { RunFieldsFragment } from '../../generated/graphql.ts';
 import { el, safeHref } from './dom.ts';
-import { formatDate, formatDateTime, plural } from './format.ts';
+import { formatAgo, formatDate, formatDateTime, plural } from './format.ts';
 
 /**
  * The finished summary, laid out for presenting to a customer-facing team: the counts at a
@@ -180,8 +180,20 @@ function insightSection(
           ...insights.map((insight, index) =>
             el(
               'li',
-              { class: 'insight', 'data-testid': kind === 'goals' ? 'goal' : 'challenge' },
-              el('p', { class: 'insight-text' }, insight.text),
+              {
+                class: insight.isNew ? 'insight new' : 'insight',
+                'data-testid': kind === 'goals' ? 'goal' : 'challenge',
+                'data-new': String(insight.isNew),
+              },
+              el(
+                'p',
+                { class: 'insight-text' },
+                // Every meeting it cites is new since the previous run.
+                insight.isNew
+                  ? el('span', { class: 'new-pill', 'data-testid': 'new-insight' }, 'New')
+                  : '',
+                insight.text,
+              ),
               citationChips(insight, meetingsById),
               evidenceList(insight, `${kind}-${index}-quotes`, meetingsById),
             ),
@@ -339,6 +351,32 @@ function peopleSection(people: Summary['people']): HTMLElement {
   );
 }
 
+/**
+ * What this run found that the company's previous complete run did not: "1 new meeting,
+ * 1 new person since 3 days ago".
+ */
+function changesLine(changes: NonNullable<Summary['changes']>): HTMLElement {
+  const ago = formatAgo(changes.previousCreatedAt);
+  const since = `since ${ago === 'just now' ? 'a moment ago' : ago}`;
+  const found = [
+    changes.newMeetingIds.length > 0 ? plural(changes.newMeetingIds.length, 'new meeting') : '',
+    changes.newPeopleEmails.length > 0
+      ? plural(changes.newPeopleEmails.length, 'new person', 'new people')
+      : '',
+  ].filter(Boolean);
+  const text =
+    found.length > 0 ? `${found.join(', ')} ${since}` : `No new meetings or people ${since}`;
+  return el(
+    'p',
+    {
+      class: found.length > 0 ? 'changes-line has-changes' : 'changes-line',
+      'data-testid': 'changes',
+      title: `Compared with the run of ${formatDateTime(changes.previousCreatedAt)}`,
+    },
+    text,
+  );
+}
+
 function stat(label: string, value: number, testId: string): HTMLElement {
   return el(
     'div',
@@ -416,6 +454,7 @@ export function renderSummary(elements: SummaryElements, run: RunFieldsFragment)
       range ? ` · ${range}` : '',
       ` · generated ${formatDateTime(run.updatedAt)}`,
     ),
+    ...(summary.changes ? [changesLine(summary.changes)] : []),
     ...(summary.droppedInsights > 0
       ? [
           el(
