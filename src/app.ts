@@ -12,11 +12,13 @@ import { useCompiledExecution } from './http/plugins/useCompiledExecution.ts';
 import { useHardening } from './http/plugins/useHardening.ts';
 import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscriptionRelease.ts';
 import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
+import { useStreamedSubscriptions } from './http/plugins/useStreamedSubscriptions.ts';
 import { useStreamingResponseLimit } from './http/plugins/useStreamingResponseLimit.ts';
 import { bodyLimitRoute } from './http/routes/bodyLimitRoute.ts';
 import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
 import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
+import { SerialisedResults } from './http/serialisedResults.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { attachGraphQLWebSocket } from './http/websocket/graphqlWebSocket.ts';
 import { createEngagementYoga } from './http/yoga.ts';
@@ -86,6 +88,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     logger,
     onClosed: (transport) => metrics.slowClientClosed(transport),
   });
+  const serialisedResults = new SerialisedResults();
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
@@ -98,6 +101,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
       useStreamingResponseLimit(unsentLimit, clientAddressOf),
+      useStreamedSubscriptions({
+        serialisedResults,
+        limit: unsentLimit,
+        clientAddress: clientAddressOf,
+        heartbeatMs: config.httpStreamHeartbeatMs,
+      }),
       useRefusedSubscriptionRelease(),
     ],
   });
@@ -147,6 +156,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       clientAddressOf,
       logger,
       unsentLimit,
+      serialisedResults,
       onSharedSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },

@@ -1,4 +1,5 @@
-import { print } from 'graphql';
+import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import { parse, print } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -29,8 +30,12 @@ export async function graphqlRequest<T = Record<string, unknown>>(
   return { status: response.status, ...body };
 }
 
-export type Transport = 'ws' | 'sse';
-export const TRANSPORTS: Transport[] = ['ws', 'sse'];
+/**
+ * How a subscription reaches the service: WebSocket (graphql-ws), Server-Sent Events
+ * (graphql-sse), or multipart HTTP (Apollo Client's plain HttpLink).
+ */
+export type Transport = 'ws' | 'sse' | 'multipart';
+export const TRANSPORTS: Transport[] = ['ws', 'sse', 'multipart'];
 
 /** What a subscriber saw: every `next` payload, then how the stream ended. */
 export interface Subscription<T> {
@@ -51,7 +56,10 @@ export interface SubscribeOptions {
   token?: string;
 }
 
-/** Subscribes with the real graphql-ws or graphql-sse client, as a browser app would. */
+/**
+ * Subscribes with the real graphql-ws, graphql-sse or Apollo Client (HttpLink only) client,
+ * as a browser app would.
+ */
 export function subscribe<T = Record<string, unknown>>(
   options: SubscribeOptions,
   query: string,
@@ -104,7 +112,7 @@ export function subscribe<T = Record<string, unknown>>(
     });
     unsubscribe = client.subscribe({ query, variables }, sink as never);
     disposeClient = async () => client.dispose();
-  } else {
+  } else if (options.transport === 'sse') {
     const client = createSseClient({
       url: options.graphqlUrl,
       retryAttempts: 0,
@@ -112,6 +120,10 @@ export function subscribe<T = Record<string, unknown>>(
     });
     unsubscribe = client.subscribe({ query, variables }, sink as never);
     disposeClient = async () => client.dispose();
+  } else {
+    const apollo = apolloHttpSubscription(options.graphqlUrl, query, variables, authHeader, sink);
+    unsubscribe = apollo.unsubscribe;
+    disposeClient = async () => apollo.unsubscribe();
   }
 
   return {
@@ -124,6 +136,65 @@ export function subscribe<T = Record<string, unknown>>(
     },
     unsubscribe: () => unsubscribe(),
     dispose: () => disposeClient(),
+  };
+}
+
+/**
+ * A subscription through Apollo Client 4 with nothing but its HttpLink, which sends it as
+ * multipart HTTP. Apollo reports a failure as a result with `error` set, then completes:
+ * GraphQL errors are handed on as the server sent them; any other failure (a refused
+ * request, a cut stream) ends it as an error, with the HTTP status when there was one.
+ */
+function apolloHttpSubscription(
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> | undefined,
+  sink: {
+    next(value: { data?: unknown; errors?: unknown[] }): void;
+    error(error: unknown): void;
+    complete(): void;
+  },
+): { unsubscribe(): void } {
+  let status = 0;
+  const link = new HttpLink({
+    uri: url,
+    headers,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      status = response.status;
+      return response;
+    },
+  });
+  const client = new ApolloClient({ link, cache: new InMemoryCache() });
+  let failed = false;
+  const subscription = client
+    .subscribe({ query: parse(query), variables, fetchPolicy: 'no-cache' })
+    .subscribe({
+      next: ({ data, error }) => {
+        if (!error) return sink.next({ data });
+        const graphqlErrors = CombinedGraphQLErrors.is(error)
+          ? error.errors
+          : (error as { errors?: unknown[] }).errors;
+        if (graphqlErrors) sink.next({ errors: [...graphqlErrors] });
+        if (status >= 400 || !CombinedGraphQLErrors.is(error)) {
+          failed = true;
+          sink.error(status >= 400 ? { response: { status } } : error);
+        }
+      },
+      error: (error) => {
+        failed = true;
+        sink.error(error);
+      },
+      complete: () => {
+        if (!failed) sink.complete();
+      },
+    });
+  return {
+    unsubscribe: () => {
+      subscription.unsubscribe();
+      client.stop();
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { ServerContext } from '../yoga.ts';
 
 /**
- * Bounds what a streamed HTTP response (SSE, or multipart) may hold for a client that stops
+ * Bounds what a streamed HTTP response written by Yoga (SSE) may hold for a client that stops
  * reading. The node adapter writes a response body with backpressure: it waits for 'drain'
  * before reading on, so for a client that does not read, every later event stays queued in
  * the subscription, as objects no byte count sees, for as long as the client stays connected.
@@ -80,7 +80,7 @@ export function useStreamingResponseLimit(
 
 function streamingTransport(response: Response): StreamingTransport | null {
   const type = response.headers.get('content-type') ?? '';
+  // Multipart subscriptions are written by useStreamedSubscriptions, which bounds them itself.
   if (type.startsWith('text/event-stream')) return 'sse';
-  if (type.startsWith('multipart/mixed')) return 'multipart';
   return null;
 }

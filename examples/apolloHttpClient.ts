@@ -1,0 +1,18 @@
+// Starts an engagement summary run and prints its live states with Apollo Client 4 and
+// nothing but its HttpLink: the mutation is a POST, and the subscription too, answered as
+// multipart HTTP (Apollo's multipart subscription protocol, which HttpLink asks for by
+// itself). No WebSocket, no extra link or package. Exit code 0 when the run completed, 1
+// when it ended in ERROR or anything failed.
+//
+//   [ENGAGEMENT_TOKEN=…] npx tsx examples/apolloHttpClient.ts <website> [serverUrl]
+//   (serverUrl defaults to http://127.0.0.1:4000; the token is needed when the server has auth on)
+import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { watchOneRun } from './apolloRun.ts';
+import { exampleArguments } from './runOutput.ts';
+
+const { website, httpUrl, auth } = exampleArguments('apolloHttpClient.ts');
+
+// The token goes in the Authorization header of every request, the subscription's included.
+const link = new HttpLink({ uri: httpUrl, headers: auth });
+
+await watchOneRun(new ApolloClient({ link, cache: new InMemoryCache() }), website);
