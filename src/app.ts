@@ -13,7 +13,6 @@ import { useHardening } from './http/plugins/useHardening.ts';
 import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscriptionRelease.ts';
 import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
 import { useStreamedSubscriptions } from './http/plugins/useStreamedSubscriptions.ts';
-import { useStreamingResponseLimit } from './http/plugins/useStreamingResponseLimit.ts';
 import { bodyLimitRoute } from './http/routes/bodyLimitRoute.ts';
 import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
@@ -100,7 +99,6 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
-      useStreamingResponseLimit(unsentLimit, clientAddressOf),
       useStreamedSubscriptions({
         serialisedResults,
         limit: unsentLimit,

@@ -307,3 +307,32 @@ describe('multipart subscriptions on the wire', () => {
     await vi.waitFor(() => expect(server.app.services.runs.openWatches).toBe(0));
   });
 });
+
+describe('SSE subscriptions on the wire, written the same way', () => {
+  it('frames each state as an event, sends a comment as the heartbeat, and completes', async () => {
+    const { server, pipeline } = await app({ HTTP_STREAM_HEARTBEAT_MS: '100' });
+    const runId = await startRun(server);
+    const run = await pipeline.started(runId);
+    const sub = rawSubscription(
+      server,
+      { domain: 'acme.com', runId },
+      { accept: 'text/event-stream' },
+    );
+    const response = await sub.response;
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    await vi.waitFor(() => expect(sub.text().split(':\n\n').length).toBeGreaterThan(4));
+    run.finish(sampleSummary());
+    await sub.done;
+    const events = sub
+      .text()
+      .split('\n\n')
+      .filter((block) => block !== ':');
+    expect(events.at(-1)).toBe('');
+    expect(events.at(-2)).toBe('event: complete\ndata:');
+    const states = events
+      .filter((block) => block.startsWith('event: next\ndata: '))
+      .map((block) => JSON.parse(block.slice('event: next\ndata: '.length)));
+    expect(states.map((s) => s.data.engagementUpdated.version)).toEqual([1, 2]);
+    expect(states[1].data.engagementUpdated.status).toBe('COMPLETE');
+  });
+});
