@@ -173,7 +173,7 @@ export interface Config {
    */
   maxUnsentBytes: number;
   /**
-   * The longest a subscription streamed over HTTP (multipart) stays silent: past it a
+   * The longest a subscription streamed over HTTP (SSE or multipart) stays silent: past it a
    * heartbeat is sent (HTTP_STREAM_HEARTBEAT_MS, at most 10 s as Apollo's protocol asks).
    */
   httpStreamHeartbeatMs: number;
