@@ -1,7 +1,5 @@
-import type { ExecutionResult } from 'graphql';
-import type { SerialisedResults } from './serialisedResults.ts';
 import { streamErrorJson } from './serialisedResults.ts';
-import type { ResultFraming } from './streamedResponse.ts';
+import { JsonResultFraming } from './streamedResponse.ts';
 
 const BOUNDARY = 'graphql';
 const DELIMITER = `\r\n--${BOUNDARY}`;
@@ -25,23 +23,14 @@ const part = (json: string) => Buffer.from(`${PART_HEADERS}${json}${DELIMITER}`)
  * the user one state late. A failed stream gets Apollo's transport error part,
  * `{"payload":null,"errors":[...]}`, then the closing delimiter.
  */
-export class MultipartFraming implements ResultFraming {
+export class MultipartFraming extends JsonResultFraming {
   readonly transport = 'multipart';
   readonly contentType = `multipart/mixed; boundary="${BOUNDARY}"; subscriptionSpec="1.0"`;
   readonly opening = Buffer.from(DELIMITER);
   readonly heartbeat = part('{}');
   readonly closing = Buffer.from('--\r\n');
-  private readonly parts = new WeakMap<ExecutionResult, Buffer>();
-
-  constructor(private readonly serialised: SerialisedResults) {}
-
-  frame(result: ExecutionResult): Buffer {
-    let bytes = this.parts.get(result);
-    if (!bytes) {
-      bytes = part(`{"payload":${this.serialised.of(result)}}`);
-      this.parts.set(result, bytes);
-    }
-    return bytes;
+  protected frameJson(json: string): Buffer {
+    return part(`{"payload":${json}}`);
   }
 
   failure(error: unknown): Buffer {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ExecutionResult } from 'graphql';
 import type { StreamingTransport } from '../metrics.ts';
+import type { SerialisedResults } from './serialisedResults.ts';
 import type { UnsentDataLimit } from './unsentDataLimit.ts';
 
 /**
@@ -23,6 +24,36 @@ export interface ResultFraming {
   frame(result: ExecutionResult): Buffer;
   /** The stream failed (the server shutting down, a lost store): what tells the client so. */
   failure(error: unknown): Buffer;
+}
+
+/**
+ * A framing whose result frames are built from the result's JSON, once per result: the JSON
+ * comes from the process's SerialisedResults (one serialisation for every transport), the
+ * frame is kept weakly beside the result (one framing for every response of this form).
+ */
+export abstract class JsonResultFraming implements ResultFraming {
+  abstract readonly transport: StreamingTransport;
+  abstract readonly contentType: string;
+  abstract readonly opening: Buffer;
+  abstract readonly heartbeat: Buffer;
+  abstract readonly closing: Buffer;
+  private readonly frames = new WeakMap<ExecutionResult, Buffer>();
+
+  constructor(private readonly serialised: SerialisedResults) {}
+
+  frame(result: ExecutionResult): Buffer {
+    let bytes = this.frames.get(result);
+    if (!bytes) {
+      bytes = this.frameJson(this.serialised.of(result));
+      this.frames.set(result, bytes);
+    }
+    return bytes;
+  }
+
+  /** The bytes that carry a result whose JSON is `json`. */
+  protected abstract frameJson(json: string): Buffer;
+
+  abstract failure(error: unknown): Buffer;
 }
 
 export interface StreamedResponseOptions {
