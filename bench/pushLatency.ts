@@ -1,5 +1,6 @@
 /**
- * 1. Push latency over WebSocket and SSE with 1, 100 and 1,000 subscribers on one run.
+ * 1. Push latency over WebSocket, SSE and multipart HTTP with 1, 100 and 1,000 subscribers
+ * on one run.
  *
  * Both sides are timed over the same interval: from the moment the harness sends the
  * PUBLISH to the moment a subscriber has the message, on the machine's one monotonic clock.
@@ -13,7 +14,7 @@
  * from it to the GraphQL event is reported too (`push_p99_after_redis_ms_*`, what the
  * service adds after Redis delivered), but it is not the headline.
  *
- * At each N the three groups (raw, WebSocket, SSE) are connected at once and their writes
+ * At each N the four groups (raw, WebSocket, SSE, multipart) are connected at once and their writes
  * take turns, so that a slow moment of this shared machine hits all three alike.
  */
 import { randomUUID } from 'node:crypto';
@@ -29,7 +30,7 @@ import { type ClientPool, shares, startClientWorkers } from './harness/workers.t
 
 const SUBSCRIBER_COUNTS = [1, 100, 1000] as const;
 const WARMUP_WRITES = 10;
-const TRANSPORTS = ['ws', 'sse'] as const;
+const TRANSPORTS = ['ws', 'sse', 'multipart'] as const;
 type Group = 'raw' | (typeof TRANSPORTS)[number];
 
 /** Client processes per N: 10,000 sockets would need more, 1,000 fit in a few. */
@@ -189,7 +190,7 @@ async function measureAtN(
   }
   await sleep(500);
 
-  // The groups take turns: raw, ws, sse, raw, ... one write every spacingMs.
+  // The groups take turns: raw, ws, sse, multipart, raw, ... one write every spacingMs.
   const { writes, spacingMs } = writesFor(n, quick);
   for (let i = 0; i < WARMUP_WRITES + writes; i++) {
     for (const target of writers) {

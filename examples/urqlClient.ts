@@ -23,15 +23,9 @@ import {
   type RunFieldsFragment,
   StartEngagementSummaryDocument,
 } from '../src/generated/graphql.ts';
+import { exampleArguments, printState, printSummary } from './runOutput.ts';
 
-const [website, serverUrl = 'http://127.0.0.1:4000'] = process.argv.slice(2);
-if (!website) {
-  console.error('usage: npx tsx examples/urqlClient.ts <website> [serverUrl]');
-  process.exit(1);
-}
-const httpUrl = `${serverUrl.replace(/\/+$/, '')}/graphql`;
-const token = process.env.ENGAGEMENT_TOKEN;
-const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+const { website, httpUrl, auth } = exampleArguments('urqlClient.ts');
 
 // Node 20 has no global WebSocket, so graphql-ws is given the `ws` package. The token goes in
 // the connection_init payload; the server closes the socket with 4401/4403 when it is wrong.
@@ -77,22 +71,6 @@ const client = new Client({
     fetchExchange,
   ],
 });
-
-/** `v3 FETCHING_MEETINGS meetings=4`: the stage while processing, else the final status. */
-function printState(run: RunFieldsFragment): void {
-  const step = run.status === 'PROCESSING' ? run.progress.stage : run.status;
-  const found = run.progress.meetingsFound;
-  console.log(`v${run.version} ${step}${found === null ? '' : ` meetings=${found}`}`);
-}
-
-/** Counts, then each goal and challenge with the ids of the meetings it cites. */
-function printSummary({ summary }: RunFieldsFragment): void {
-  if (!summary) return;
-  console.log(`${summary.meetingsCount} meetings, ${summary.people.length} people`);
-  const cited = (ids: string[]) => `[${ids.join(', ')}]`;
-  for (const goal of summary.goals) console.log(`goal: ${goal.text} ${cited(goal.meetingIds)}`);
-  for (const c of summary.challenges) console.log(`challenge: ${c.text} ${cited(c.meetingIds)}`);
-}
 
 /** GraphQL errors carry `extensions.code` (BAD_USER_INPUT, UNAUTHENTICATED, …); print it. */
 function printError(error: unknown): void {

@@ -13,12 +13,13 @@ import { useCompiledExecution } from './http/plugins/useCompiledExecution.ts';
 import { useHardening } from './http/plugins/useHardening.ts';
 import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscriptionRelease.ts';
 import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
-import { useStreamingResponseLimit } from './http/plugins/useStreamingResponseLimit.ts';
+import { useStreamedSubscriptions } from './http/plugins/useStreamedSubscriptions.ts';
 import { useTrustedDocuments } from './http/plugins/useTrustedDocuments.ts';
 import { bodyLimitRoute } from './http/routes/bodyLimitRoute.ts';
 import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
 import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
+import { SerialisedResults } from './http/serialisedResults.ts';
 import { TrustedDocuments } from './http/trustedDocuments.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { attachGraphQLWebSocket } from './http/websocket/graphqlWebSocket.ts';
@@ -98,6 +99,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     onClosed: (transport) => metrics.slowClientClosed(transport),
   });
   const trustedDocuments = new TrustedDocuments({ enforce: config.trustedDocuments });
+  const serialisedResults = new SerialisedResults();
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
@@ -110,7 +112,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedSubscriptionExecution(),
-      useStreamingResponseLimit(unsentLimit, clientAddressOf),
+      useStreamedSubscriptions({
+        serialisedResults,
+        limit: unsentLimit,
+        clientAddress: clientAddressOf,
+        heartbeatMs: config.httpStreamHeartbeatMs,
+      }),
       useRefusedSubscriptionRelease(),
       // Last, so that it wraps the execution the plugins above settled on.
       ...(overrides.tracing?.graphqlPlugins ?? []),
@@ -170,6 +177,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       clientAddressOf,
       logger,
       unsentLimit,
+      serialisedResults,
       onSharedSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },

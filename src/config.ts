@@ -107,6 +107,10 @@ const environmentSchema = z.object({
       .transform(Number),
   ),
   MAX_UNSENT_BYTES: positiveInt(1024 * 1024),
+  HTTP_STREAM_HEARTBEAT_MS: z.preprocess(
+    emptyAsUndefined,
+    z.coerce.number().int().positive().max(10_000, 'must be at most 10000 (10 s)').default(10_000),
+  ),
   DEMO_STEP_DELAY_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(0)),
   GRAPHQL_INTROSPECTION: z.preprocess(
     emptyAsUndefined,
@@ -191,6 +195,11 @@ export interface Config {
    * far behind and is closed.
    */
   maxUnsentBytes: number;
+  /**
+   * The longest a subscription streamed over HTTP (SSE or multipart) stays silent: past it a
+   * heartbeat is sent (HTTP_STREAM_HEARTBEAT_MS, at most 10 s as Apollo's protocol asks).
+   */
+  httpStreamHeartbeatMs: number;
   /** Pause before each pipeline step, so that `npm run demo` can be watched step by step. */
   demoStepDelayMs: number;
   startRateLimitPerMinute: number;
@@ -263,6 +272,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     trustedProxies: e.TRUST_PROXY,
     maxUnsentBytes: e.MAX_UNSENT_BYTES,
+    httpStreamHeartbeatMs: e.HTTP_STREAM_HEARTBEAT_MS,
     startRateLimitPerMinute: e.START_RATE_LIMIT,
     engagementTtlSeconds: e.ENGAGEMENT_TTL_SECONDS,
     restBasePath: e.REST_BASE_PATH,

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamCall } from './pipeline/upstreamCall.ts';
 
-export type SubscriptionTransport = 'websocket' | 'sse' | 'http';
+export type SubscriptionTransport = 'websocket' | 'sse' | 'multipart' | 'http';
 
 /** The transports that stream to a client and so can fall behind it. */
 export type StreamingTransport = 'websocket' | 'sse' | 'multipart';
@@ -63,10 +63,10 @@ export class ServiceMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    for (const transport of ['websocket', 'sse', 'http'] as const) {
+    for (const transport of ['websocket', 'sse', 'multipart', 'http'] as const) {
       this.openSubscriptions.set({ transport }, 0);
     }
-    for (const transport of ['websocket', 'sse'] as const) {
+    for (const transport of ['websocket', 'sse', 'multipart'] as const) {
       this.slowClientsClosed.inc({ transport }, 0);
     }
   }

@@ -1,4 +1,7 @@
-import { print } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { ApolloClient, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
+import { createPersistedQueryLink } from '@apollo/client/link/persisted-queries';
+import { parse, print } from 'graphql';
 import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -22,6 +25,21 @@ export type DocumentRef =
   | string
   | { documentId: string }
   | { extensions: { persistedQuery: { version: 1; sha256Hash: string } } };
+
+/** The hash a reference names, or undefined when it carries the document's text. */
+function hashOf(document: DocumentRef): string | undefined {
+  if (typeof document === 'string') return undefined;
+  return 'documentId' in document
+    ? document.documentId
+    : document.extensions.persistedQuery.sha256Hash;
+}
+
+/** persisted-documents.json, as `npm run codegen` writes it: hash -> document text. */
+function persistedDocuments(): Record<string, string> {
+  return JSON.parse(
+    readFileSync(new URL('../persisted-documents.json', import.meta.url), 'utf8'),
+  ) as Record<string, string>;
+}
 
 /** The request body fields that name the document. */
 export function documentFields(document: DocumentRef): {
@@ -48,8 +66,12 @@ export async function graphqlRequest<T = Record<string, unknown>>(
   return { status: response.status, ...body };
 }
 
-export type Transport = 'ws' | 'sse';
-export const TRANSPORTS: Transport[] = ['ws', 'sse'];
+/**
+ * How a subscription reaches the service: WebSocket (graphql-ws), Server-Sent Events
+ * (graphql-sse), or multipart HTTP (Apollo Client's plain HttpLink).
+ */
+export type Transport = 'ws' | 'sse' | 'multipart';
+export const TRANSPORTS: Transport[] = ['ws', 'sse', 'multipart'];
 
 /** What a subscriber saw: every `next` payload, then how the stream ended. */
 export interface Subscription<T> {
@@ -70,7 +92,10 @@ export interface SubscribeOptions {
   token?: string;
 }
 
-/** Subscribes with the real graphql-ws or graphql-sse client, as a browser app would. */
+/**
+ * Subscribes with the real graphql-ws, graphql-sse or Apollo Client (HttpLink only) client,
+ * as a browser app would.
+ */
 export function subscribe<T = Record<string, unknown>>(
   options: SubscribeOptions,
   query: DocumentRef,
@@ -125,7 +150,7 @@ export function subscribe<T = Record<string, unknown>>(
     });
     unsubscribe = client.subscribe(payload, sink as never);
     disposeClient = async () => client.dispose();
-  } else {
+  } else if (options.transport === 'sse') {
     const client = createSseClient({
       url: options.graphqlUrl,
       retryAttempts: 0,
@@ -133,6 +158,10 @@ export function subscribe<T = Record<string, unknown>>(
     });
     unsubscribe = client.subscribe(payload, sink as never);
     disposeClient = async () => client.dispose();
+  } else {
+    const apollo = apolloHttpSubscription(options.graphqlUrl, query, variables, authHeader, sink);
+    unsubscribe = apollo.unsubscribe;
+    disposeClient = async () => apollo.unsubscribe();
   }
 
   return {
@@ -145,6 +174,77 @@ export function subscribe<T = Record<string, unknown>>(
     },
     unsubscribe: () => unsubscribe(),
     dispose: () => disposeClient(),
+  };
+}
+
+/**
+ * A subscription through Apollo Client 4 with nothing but its HttpLink, which sends it as
+ * multipart HTTP. Apollo reports a failure as a result with `error` set, then completes:
+ * GraphQL errors are handed on as the server sent them; any other failure (a refused
+ * request, a cut stream) ends it as an error, with the HTTP status when there was one.
+ */
+function apolloHttpSubscription(
+  url: string,
+  query: DocumentRef,
+  variables: Record<string, unknown>,
+  headers: Record<string, string> | undefined,
+  sink: {
+    next(value: { data?: unknown; errors?: unknown[] }): void;
+    error(error: unknown): void;
+    complete(): void;
+  },
+): { unsubscribe(): void } {
+  let status = 0;
+  const http = new HttpLink({
+    uri: url,
+    headers,
+    fetch: async (input, init) => {
+      const response = await fetch(input, init);
+      status = response.status;
+      return response;
+    },
+  });
+  // Named by hash, Apollo's persisted-query link sends only the hash, and never the text
+  // again after a refusal; Apollo still needs a document to know what it sends, and one the
+  // manifest does not know can be any subscription.
+  const hash = hashOf(query);
+  const text =
+    hash === undefined
+      ? (query as string)
+      : (persistedDocuments()[hash] ?? 'subscription Unknown { __typename }');
+  const link =
+    hash === undefined
+      ? http
+      : createPersistedQueryLink({ generateHash: () => hash, retry: () => false }).concat(http);
+  const client = new ApolloClient({ link, cache: new InMemoryCache() });
+  let failed = false;
+  const subscription = client
+    .subscribe({ query: parse(text), variables, fetchPolicy: 'no-cache' })
+    .subscribe({
+      next: ({ data, error }) => {
+        if (!error) return sink.next({ data });
+        const graphqlErrors = CombinedGraphQLErrors.is(error)
+          ? error.errors
+          : (error as { errors?: unknown[] }).errors;
+        if (graphqlErrors) sink.next({ errors: [...graphqlErrors] });
+        if (status >= 400 || !CombinedGraphQLErrors.is(error)) {
+          failed = true;
+          sink.error(status >= 400 ? { response: { status } } : error);
+        }
+      },
+      error: (error) => {
+        failed = true;
+        sink.error(error);
+      },
+      complete: () => {
+        if (!failed) sink.complete();
+      },
+    });
+  return {
+    unsubscribe: () => {
+      subscription.unsubscribe();
+      client.stop();
+    },
   };
 }
 

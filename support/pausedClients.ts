@@ -77,36 +77,76 @@ export async function pausedWebSocketClient(target: PausedClientTarget): Promise
   };
 }
 
+/**
+ * What a streamed HTTP response has said so far: the versions of the states it carried and
+ * whether it completed; `rest` is the text of a message not whole yet.
+ */
+interface StreamReading {
+  rest: string;
+  versions: number[];
+  completed: boolean;
+}
+
 /** An SSE request read with node:http, paused after the first event. */
-export async function pausedSseClient(target: PausedClientTarget): Promise<PausedClient> {
+export function pausedSseClient(target: PausedClientTarget): Promise<PausedClient> {
+  return pausedHttpStreamClient(target, 'text/event-stream', (text) => {
+    const reading: StreamReading = { rest: text, versions: [], completed: false };
+    for (let end = reading.rest.indexOf('\n\n'); end >= 0; end = reading.rest.indexOf('\n\n')) {
+      const block = reading.rest.slice(0, end);
+      reading.rest = reading.rest.slice(end + 2);
+      if (block.startsWith('event: next')) {
+        const data = block.slice(block.indexOf('data: ') + 'data: '.length);
+        reading.versions.push(JSON.parse(data).data.engagementUpdated.version);
+      } else if (block.startsWith('event: complete')) {
+        reading.completed = true;
+      }
+    }
+    return reading;
+  });
+}
+
+/** A multipart subscription (Apollo's protocol) read with node:http, paused after the first part. */
+export function pausedMultipartClient(target: PausedClientTarget): Promise<PausedClient> {
+  const delimiter = '\r\n--graphql';
+  const accept = 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json';
+  return pausedHttpStreamClient(target, accept, (text) => {
+    const reading: StreamReading = { rest: text, versions: [], completed: false };
+    for (let end = text.indexOf(delimiter); end >= 0; end = reading.rest.indexOf(delimiter)) {
+      const part = reading.rest.slice(0, end);
+      reading.rest = reading.rest.slice(end + delimiter.length);
+      const headersEnd = part.indexOf('\r\n\r\n');
+      const payload = headersEnd >= 0 ? JSON.parse(part.slice(headersEnd + 4)).payload : null;
+      if (payload) reading.versions.push(payload.data.engagementUpdated.version);
+    }
+    reading.completed = reading.rest.startsWith('--');
+    return reading;
+  });
+}
+
+/** A subscription POSTed with `accept`, its body read by `read`, paused after the first state. */
+async function pausedHttpStreamClient(
+  target: PausedClientTarget,
+  accept: string,
+  read: (text: string) => StreamReading,
+): Promise<PausedClient> {
   const versions: number[] = [];
   let text = '';
   let completed = false;
   let settle: (end: PausedClientEnd) => void = () => {};
   const ended = new Promise<PausedClientEnd>((resolve) => (settle = resolve));
-  const takeEvents = () => {
-    for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
-      const block = text.slice(0, end);
-      text = text.slice(end + 2);
-      if (block.startsWith('event: next')) {
-        const data = block.slice(block.indexOf('data: ') + 'data: '.length);
-        versions.push(JSON.parse(data).data.engagementUpdated.version);
-      } else if (block.startsWith('event: complete')) {
-        completed = true;
-      }
-    }
-  };
   const req = request(target.graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    headers: { 'content-type': 'application/json', accept },
   });
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     req.on('error', reject);
     req.on('response', (res: IncomingMessage) => {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        text += chunk;
-        takeEvents();
+        const reading = read(text + chunk);
+        text = reading.rest;
+        versions.push(...reading.versions);
+        completed ||= reading.completed;
         if (versions.length === 1 && !res.isPaused()) {
           res.pause();
           resolve(res);

@@ -4,6 +4,7 @@ import type { Authenticator, Principal } from '../auth.ts';
 import type { AppServices, GraphQLContext } from '../context.ts';
 import { type ClientAddressOf, UNKNOWN_ADDRESS } from './clientAddress.ts';
 import { logIfRefused } from './refusalLog.ts';
+import { askedStreamedForm } from './streamingAccept.ts';
 
 export interface GraphQLContextDeps {
   services: AppServices;
@@ -32,7 +33,7 @@ export async function createGraphQLContext(
     return { ...services, principal: origin.principal, transport: 'websocket' };
   }
   const { request, req } = origin;
-  const transport = request.headers.get('accept')?.includes('text/event-stream') ? 'sse' : 'http';
+  const transport = askedStreamedForm(request.headers.get('accept')) ?? 'http';
   const clientAddress = req ? clientAddressOf(req) : UNKNOWN_ADDRESS;
   const principal = await auth
     .authenticate(request.headers.get('authorization'), clientAddress)

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { AppError, type ErrorCode } from '../errors.ts';
 
 /** Where a refused request arrived. */
-export type RefusedTransport = 'http' | 'sse' | 'websocket' | 'rest';
+export type RefusedTransport = 'http' | 'sse' | 'multipart' | 'websocket' | 'rest';
 
 /**
  * One log line per request the service refused, with the client's address (after

@@ -9,7 +9,11 @@ import {
   TRANSPORTS,
   type Transport,
 } from '../../support/graphqlClients.ts';
-import { pausedSseClient, pausedWebSocketClient } from '../../support/pausedClients.ts';
+import {
+  pausedMultipartClient,
+  pausedSseClient,
+  pausedWebSocketClient,
+} from '../../support/pausedClients.ts';
 import { capturingLogger } from '../support/logCapture.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 
@@ -89,11 +93,17 @@ async function metric(server: TestApp, name: string, transport: string): Promise
   return line ? Number(line.split(' ').pop()) : Number.NaN;
 }
 
-const metricTransport = (transport: Transport) => (transport === 'ws' ? 'websocket' : 'sse');
+const metricTransport = (transport: Transport) =>
+  ({ ws: 'websocket', sse: 'sse', multipart: 'multipart' })[transport];
+const PAUSED_CLIENTS = {
+  ws: pausedWebSocketClient,
+  sse: pausedSseClient,
+  multipart: pausedMultipartClient,
+};
 
 function pausedClient(transport: Transport, server: TestApp, runId: string) {
   const target = { ...server, domain: DOMAIN, runId };
-  const opened = transport === 'ws' ? pausedWebSocketClient(target) : pausedSseClient(target);
+  const opened = PAUSED_CLIENTS[transport](target);
   return opened.then((client) => {
     cleanups.push(() => client.close());
     return client;
@@ -152,7 +162,9 @@ describe.each(TRANSPORTS)('a client that stops reading, over %s', (transport) =>
     run = await writeUntilClosed(server, run, normal, transport);
     const closed = 'engagement_slow_clients_closed_total';
     expect(await metric(server, closed, metricTransport(transport))).toBe(1);
-    expect(await metric(server, closed, transport === 'ws' ? 'sse' : 'websocket')).toBe(0);
+    for (const other of TRANSPORTS.filter((t) => t !== transport)) {
+      expect(await metric(server, closed, metricTransport(other))).toBe(0);
+    }
 
     // On resuming, the paused client reads what was queued for it, then finds it closed.
     paused.resume();

@@ -6,6 +6,7 @@ import {
   type Subscription,
   subscribe,
   TRANSPORTS,
+  type Transport,
 } from '../../support/graphqlClients.ts';
 import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
 import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
@@ -44,7 +45,7 @@ describe.each(BACKENDS)('engagementUpdated on %s', (backend) => {
     return result.data?.startEngagementSummary.runId as string;
   }
 
-  function watch(transport: 'ws' | 'sse', runId: string, domain = 'acme.com') {
+  function watch(transport: Transport, runId: string, domain = 'acme.com') {
     const sub = subscribe<RunEvent>({ transport, ...server }, ENGAGEMENT_UPDATED, {
       domain,
       runId,

@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from '../support/testApp.ts';
 // as child processes against the real service on the bundled demo data.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLES = ['apolloClient.ts', 'urqlClient.ts'];
+const EXAMPLES = ['apolloClient.ts', 'apolloHttpClient.ts', 'urqlClient.ts'];
 const WEBSITE = 'https://www.northwind-logistics.com';
 const DEMO_ENV = {
   MEETINGS_FILE: 'demo/meetings.json',

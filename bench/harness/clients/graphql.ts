@@ -19,7 +19,7 @@ export const STATUS_QUERY = print(EngagementStatusDocument);
 export const LIST_QUERY = print(EngagementsDocument);
 export const START_MUTATION = print(StartRunDocument);
 
-export type Transport = 'ws' | 'sse';
+export type Transport = 'ws' | 'sse' | 'multipart';
 
 export interface RunEvent {
   version: number;
@@ -41,7 +41,7 @@ export interface RunEventSink {
 
 /**
  * Watches one run, one connection per subscriber, as a browser would: with the real
- * graphql-ws client over WebSocket, or a minimal GraphQL-over-SSE reader. Returns a function
+ * graphql-ws client over WebSocket, or a minimal GraphQL-over-SSE or multipart reader. Returns a function
  * that ends it and closes the connection.
  */
 export function watchRun(
@@ -72,7 +72,8 @@ export function watchRun(
       setTimeout(() => void client.dispose(), 100);
     };
   }
-  return watchOverSse(
+  const watch = transport === 'sse' ? watchOverSse : watchOverMultipart;
+  return watch(
     target.graphqlUrl,
     { query: WATCH_QUERY, variables },
     graphqlSink(sink),
@@ -146,8 +147,73 @@ function graphqlSink(sink: RunEventSink) {
 function watchOverSse(
   url: string,
   payload: { query: string; variables: Record<string, unknown> },
-  sink: { next(result: unknown): void; error(error: unknown): void; complete(): void },
+  sink: StreamSink,
   token?: string,
+): () => void {
+  return streamedPost(url, payload, 'text/event-stream', token, sink, (text) => {
+    let rest = text;
+    for (let end = rest.indexOf('\n\n'); end >= 0; end = rest.indexOf('\n\n')) {
+      const block = rest.slice(0, end);
+      rest = rest.slice(end + 2);
+      let event = 'message';
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
+      }
+      if (event === 'next') sink.next(JSON.parse(data));
+      else if (event === 'complete') return { rest, complete: true };
+    }
+    return { rest, complete: false };
+  });
+}
+
+/**
+ * Apollo's multipart subscription protocol (`subscriptionSpec=1.0`, what Apollo Client's
+ * HttpLink asks for), read as Apollo Client reads it: a part is whole when the delimiter
+ * after it has arrived; `{}` parts are heartbeats; `{"payload": ...}` parts are results;
+ * `--` after a delimiter closes the stream. Minimal for the same reason as the SSE reader:
+ * Apollo Client itself per subscriber would measure the clients.
+ */
+function watchOverMultipart(
+  url: string,
+  payload: { query: string; variables: Record<string, unknown> },
+  sink: StreamSink,
+  token?: string,
+): () => void {
+  const delimiter = '\r\n--graphql';
+  const accept = 'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json;q=0.9';
+  return streamedPost(url, payload, accept, token, sink, (text) => {
+    let rest = text;
+    for (let end = rest.indexOf(delimiter); end >= 0; end = rest.indexOf(delimiter)) {
+      const part = rest.slice(0, end);
+      rest = rest.slice(end + delimiter.length);
+      const body = part.indexOf('\r\n\r\n');
+      if (body < 0) continue; // the opening delimiter
+      const message = JSON.parse(part.slice(body + 4)) as { payload?: unknown };
+      if (message.payload) sink.next(message.payload);
+    }
+    return { rest, complete: rest.startsWith('--') };
+  });
+}
+
+interface StreamSink {
+  next(result: unknown): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/**
+ * A subscription POSTed with `accept` on node:http, its body handed to `read` as text; `read`
+ * returns what it has not consumed yet and whether the stream completed.
+ */
+function streamedPost(
+  url: string,
+  payload: { query: string; variables: Record<string, unknown> },
+  accept: string,
+  token: string | undefined,
+  sink: StreamSink,
+  read: (text: string) => { rest: string; complete: boolean },
 ): () => void {
   const body = Buffer.from(JSON.stringify(payload));
   let done = false;
@@ -156,7 +222,7 @@ function watchOverSse(
     agent: false,
     headers: {
       'content-type': 'application/json',
-      accept: 'text/event-stream',
+      accept,
       'content-length': body.length,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
@@ -171,27 +237,17 @@ function watchOverSse(
     res.setEncoding('utf8');
     let buffered = '';
     res.on('data', (chunk: string) => {
-      buffered += chunk;
-      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
-        const block = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        let event = 'message';
-        let data = '';
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
-        }
-        if (event === 'next') sink.next(JSON.parse(data));
-        else if (event === 'complete' && !done) {
-          done = true;
-          sink.complete();
-        }
+      const { rest, complete } = read(buffered + chunk);
+      buffered = rest;
+      if (complete && !done) {
+        done = true;
+        sink.complete();
       }
     });
     res.on('end', () => {
       if (!done) {
         done = true;
-        sink.error(new Error('SSE stream ended without complete'));
+        sink.error(new Error('stream ended without completing'));
       }
     });
   });

@@ -1,10 +1,12 @@
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 
 /**
- * Yoga streams a subscription received over HTTP only as Server-Sent Events. Asked for it
- * in another form (`Accept: application/json`, or `multipart/mixed`), it answers 406 — but
- * only after the subscription was set up, and it never ends it: the run's watch (a pub/sub
- * subscription, and the `transport="http"` gauge) stayed open for good, one per request.
+ * A subscription received over HTTP is streamed only as Server-Sent Events or in Apollo's
+ * multipart protocol (useStreamedSubscriptions). Asked for it in another form
+ * (`Accept: application/json`, or `multipart/mixed` without `subscriptionSpec`), Yoga
+ * answers 406 — but only after the subscription was set up, and it never ends it: the run's
+ * watch (a pub/sub subscription, and the `transport="http"` gauge) stayed open for good, one
+ * per request.
  * This ends the stream of every request answered 406. It looks at the response, not at
  * which result processor was chosen, so it holds whatever processors other plugins add.
  */

@@ -1,18 +1,12 @@
-import {
-  type DocumentNode,
-  type ExecutionResult,
-  GraphQLError,
-  type GraphQLFormattedError,
-  getOperationAST,
-} from 'graphql';
+import { type DocumentNode, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AppError, toGraphQLError } from '../../errors.ts';
 import { logRefusal } from '../refusalLog.ts';
+import { formattedError, type SerialisedResults, streamErrorJson } from '../serialisedResults.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
-import type { SerialisedResults } from './serialisedResults.ts';
 import type { OpenedSubscription, SharedSubscriptions } from './sharedSubscriptions.ts';
 
 /** What every WebSocket operation runs with. */
@@ -140,20 +134,5 @@ function forwardEvents(
  * means nothing to a WebSocket client either, so it is dropped here too.
  */
 function errorsJson(errors: readonly GraphQLError[]): string {
-  return JSON.stringify(
-    errors.map((error): GraphQLFormattedError => {
-      const { extensions, ...formatted } = error.toJSON();
-      const { http: _http, ...kept } = extensions ?? {};
-      return Object.keys(kept).length > 0 ? { ...formatted, extensions: kept } : formatted;
-    }),
-  );
-}
-
-/**
- * A failed event stream (the server shutting down, a lost store) as the client sees it: the
- * JSON of an `error` message's payload.
- */
-export function streamErrorJson(error: unknown): string {
-  const originalError = error instanceof Error ? error : new Error(String(error));
-  return JSON.stringify([new GraphQLError(originalError.message, { originalError })]);
+  return JSON.stringify(errors.map(formattedError));
 }

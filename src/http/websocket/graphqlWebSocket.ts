@@ -5,17 +5,17 @@ import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
+import { type SerialisedResults, streamErrorJson } from '../serialisedResults.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { EngagementYoga } from '../yoga.ts';
-import { runEnvelopedOperation, streamErrorJson } from './envelopedOperations.ts';
+import { runEnvelopedOperation } from './envelopedOperations.ts';
 import {
   GRAPHQL_TRANSPORT_WS,
   GraphQLWsConnection,
   type Subscriber,
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
-import { SerialisedResults } from './serialisedResults.ts';
 import { SharedSubscriptions } from './sharedSubscriptions.ts';
 import { TurnWrites } from './turnWrites.ts';
 
@@ -34,6 +34,8 @@ export interface WebSocketTransportDeps {
   logger: Logger;
   /** MAX_UNSENT_BYTES: a socket whose client stops reading is closed past it. */
   unsentLimit: UnsentDataLimit;
+  /** The JSON of each result, shared with the other streaming transports of the process. */
+  serialisedResults: SerialisedResults;
   /**
    * Told when a subscriber joins or leaves a stream another subscriber opened (its watch,
    * and so the open-subscriptions gauge, counts only the opener).
@@ -64,7 +66,7 @@ export function attachGraphQLWebSocket(
   options: WebSocketOptions,
 ): WebSocketTransport {
   const { yoga, auth, logger, clientAddressOf } = deps;
-  const results = new SerialisedResults();
+  const results = deps.serialisedResults;
   const turnWrites = new TurnWrites();
   const operationDeps = { yoga, trustedDocuments: deps.trustedDocuments, results, logger };
   const run = (subscriber: Subscriber, sharing: SharedSubscriptions | null) => {

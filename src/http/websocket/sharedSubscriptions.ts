@@ -5,8 +5,8 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { SHARED_STREAM_EXTENSION } from '../../schema/sharedStream.ts';
+import type { SerialisedResults } from '../serialisedResults.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
-import type { SerialisedResults } from './serialisedResults.ts';
 
 /** What opening a subscription through envelop gives: its events, or one (error) result. */
 export type OpenedSubscription = ExecutionResult | AsyncIterable<ExecutionResult>;
