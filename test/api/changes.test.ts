@@ -16,10 +16,13 @@ import {
   type ChatRequestRecord,
   defaultInsightsAnswer,
 } from '../../support/fakes/fakeOpenAI.ts';
-import { withInvitee } from '../../support/fakes/fathomFixtures.ts';
 import { graphqlRequest, START } from '../../support/graphqlClients.ts';
 import { watchToEnd } from '../support/runHelpers.ts';
-import { acmeMeetings, startServiceOnFakes } from '../support/serviceOnFakes.ts';
+import {
+  acmeMeetings,
+  newestWithNewPerson,
+  startServiceOnFakes,
+} from '../support/serviceOnFakes.ts';
 import { BACKENDS, type BackendKind, type TestApp } from '../support/testApp.ts';
 
 type Run = EngagementStatusQuery['engagementStatus'][number];
@@ -47,16 +50,7 @@ function answerWithAGoalAcrossMeetings(request: ChatRequestRecord) {
 }
 
 /** Acme's meetings, oldest first, the newest held back; it brings a person never met before. */
-function acmeMeetingsThenOneMore(): { earlier: FathomMeeting[]; newest: FathomMeeting } {
-  const meetings = acmeMeetings();
-  const newest = withInvitee(meetings.at(-1) as FathomMeeting, {
-    name: 'Lee Chen',
-    email: 'lee@acme.com',
-    email_domain: DOMAIN,
-    is_external: true,
-  });
-  return { earlier: meetings.slice(0, -1), newest };
-}
+const acmeMeetingsThenOneMore = () => newestWithNewPerson(acmeMeetings());
 
 const service = (backend: BackendKind, meetings: FathomMeeting[]) =>
   startServiceOnFakes(backend, meetings, cleanups, answerWithAGoalAcrossMeetings);

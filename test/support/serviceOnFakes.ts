@@ -8,10 +8,27 @@ import {
   type FakeOpenAIOptions,
   startFakeOpenAI,
 } from '../../support/fakes/fakeOpenAI.ts';
-import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
+import { buildMeetings, withInvitee } from '../../support/fakes/fathomFixtures.ts';
 import { type BackendKind, startTestApp, type TestApp } from './testApp.ts';
 
 export const ACME = 'acme.com';
+
+/**
+ * The meetings, oldest first, with the newest held back: it brings someone from Acme never
+ * met before (Lee Chen), so a run after it has one new meeting and one new person.
+ */
+export function newestWithNewPerson(meetings: FathomMeeting[]): {
+  earlier: FathomMeeting[];
+  newest: FathomMeeting;
+} {
+  const newest = withInvitee(meetings.at(-1) as FathomMeeting, {
+    name: 'Lee Chen',
+    email: 'lee@acme.com',
+    email_domain: ACME,
+    is_external: true,
+  });
+  return { earlier: meetings.slice(0, -1), newest };
+}
 
 /** Four meetings with Acme (Jane Doe and Raj Patel), one a day, oldest first. */
 export function acmeMeetings(): FathomMeeting[] {

@@ -2,15 +2,12 @@ import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/model/runRecord.ts';
-import {
-  type FakeFathom,
-  type FathomMeeting,
-  startFakeFathom,
-} from '../../support/fakes/fakeFathom.ts';
+import { type FakeFathom, startFakeFathom } from '../../support/fakes/fakeFathom.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
-import { buildMeetings, withInvitee } from '../../support/fakes/fathomFixtures.ts';
+import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
 import { signedDelivery, webhookKey } from '../support/fathomWebhookSigning.ts';
 import { runToEnd } from '../support/runHelpers.ts';
+import { newestWithNewPerson } from '../support/serviceOnFakes.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 import { launchBrowser, type OpenedPage, openPage, waitForConnection } from './browser.ts';
 
@@ -25,19 +22,13 @@ const DOMAIN = 'acme.com';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Acme's meetings, oldest first; the newest one brings a person never met before. */
-function acmeMeetings(): { earlier: FathomMeeting[]; newest: FathomMeeting } {
-  const meetings = buildMeetings({
-    companies: [{ domain: DOMAIN, people: [{ name: 'Jane Doe', email: 'jane@acme.com' }] }],
-    meetingsPerCompany: 3,
-  });
-  const newest = withInvitee(meetings.at(-1) as FathomMeeting, {
-    name: 'Lee Chen',
-    email: 'lee@acme.com',
-    email_domain: DOMAIN,
-    is_external: true,
-  });
-  return { earlier: meetings.slice(0, -1), newest };
-}
+const acmeMeetings = () =>
+  newestWithNewPerson(
+    buildMeetings({
+      companies: [{ domain: DOMAIN, people: [{ name: 'Jane Doe', email: 'jane@acme.com' }] }],
+      meetingsPerCompany: 3,
+    }),
+  );
 
 describe('the live page open on a company', () => {
   const { key, secret } = webhookKey();
