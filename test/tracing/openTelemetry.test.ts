@@ -7,9 +7,16 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startFakeFathom } from '../../support/fakes/fakeFathom.ts';
 import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
 import { buildMeetings } from '../../support/fakes/fathomFixtures.ts';
-import { graphqlRequest, START } from '../../support/graphqlClients.ts';
+import {
+  ENGAGEMENT_UPDATED,
+  graphqlRequest,
+  START,
+  subscribe,
+  TRANSPORTS,
+} from '../../support/graphqlClients.ts';
 import { type CollectedSpan, startOtlpCollector } from '../../support/otlpCollector.ts';
 import { freePort } from '../../support/redisServer.ts';
+import { signedDelivery, webhookKey } from '../support/fathomWebhookSigning.ts';
 import { uniquePrefix } from '../support/testApp.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,6 +25,7 @@ const FATHOM_KEY = 'fathom-test-key';
 const OPENAI_KEY = 'openai-test-key';
 const REST = '/make-server-888f4514';
 const SPAN_KIND = { server: 2, client: 3, consumer: 5 };
+const WEBHOOK = webhookKey();
 /** The caller's trace, as a front end that traces itself sends it (W3C trace context). */
 const CALLER_TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN_ID = '00f067aa0ba902b7';
@@ -113,7 +121,43 @@ async function upstreams() {
     OPENAI_API_KEY: OPENAI_KEY,
     OPENAI_BASE_URL: openai.baseUrl,
     AUTH_TOKENS: TOKEN,
+    FATHOM_WEBHOOK_SECRET: WEBHOOK.secret,
   };
+}
+
+const RUNS = `query Runs($domain: String!) {
+  engagements(domain: $domain, limit: 10) { runId trigger status }
+}`;
+
+/** Delivers a signed Fathom webhook for a new meeting with Acme; resolves with the run it started once that run ended. */
+async function webhookRun(url: string): Promise<string> {
+  const [meeting] = buildMeetings({
+    companies: [{ domain: 'acme.com', people: [{ name: 'Jane Doe', email: 'jane@acme.com' }] }],
+    meetingsPerCompany: 1,
+  });
+  const body = JSON.stringify(meeting);
+  const delivery = signedDelivery(body, WEBHOOK.key);
+  const answer = await fetch(`${url}/webhooks/fathom`, {
+    method: 'POST',
+    headers: delivery.headers,
+    body,
+  });
+  expect(answer.status).toBe(202);
+  let runId = '';
+  await expect
+    .poll(
+      async () => {
+        const runs = await graphqlRequest<{
+          engagements: Array<{ runId: string; trigger: string; status: string }>;
+        }>(`${url}/graphql`, RUNS, { domain: 'acme.com' }, auth);
+        const run = runs.data?.engagements.find((r) => r.trigger === 'WEBHOOK');
+        runId = run?.runId ?? '';
+        return run?.status;
+      },
+      { timeout: 30_000, interval: 200 },
+    )
+    .toBe('COMPLETE');
+  return runId;
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -166,7 +210,7 @@ describe.each([
     contentType: 'application/x-protobuf',
   },
 ] as const)('OpenTelemetry over $protocol ($setup)', ({ protocol, contentType }) => {
-  it('exports each run as one trace: the operation or REST call that started it, the run span, its Fathom and LLM calls', async () => {
+  it('exports each run as one trace: the operation, REST call or webhook that started it, the run span, its Fathom and LLM calls; a span per subscription on every transport', async () => {
     const collector = await startOtlpCollector();
     cleanups.push(() => collector.close());
     const env = {
@@ -207,6 +251,24 @@ describe.each([
     expect(poll.status).toBe(200);
     expect(await untilEnded(service.url, 'acme.com', graphqlRunId)).toBe('COMPLETE');
     expect(await untilEnded(service.url, 'globex.com', restRunId)).toBe('COMPLETE');
+    // A Fathom webhook about Acme starts a run of its own.
+    const webhookRunId = await webhookRun(service.url);
+    // The finished run watched once over each transport: its state, then completion.
+    for (const transport of TRANSPORTS) {
+      const watched = subscribe(
+        {
+          transport,
+          graphqlUrl: `${service.url}/graphql`,
+          wsUrl: `${service.url.replace('http', 'ws')}/graphql`,
+          token: TOKEN,
+        },
+        ENGAGEMENT_UPDATED,
+        { domain: 'acme.com', runId: graphqlRunId },
+      );
+      expect(await watched.ended, transport).toBe('complete');
+      expect(watched.events, transport).toHaveLength(1);
+      await watched.dispose();
+    }
 
     // Spans are batched: what is still buffered leaves on shutdown.
     expect(await service.stop()).toBe(0);
@@ -224,6 +286,10 @@ describe.each([
     expect(mutation[0]?.traceId).toBe(CALLER_TRACE_ID);
     expect(mutation[0]?.parentSpanId).toBe(CALLER_SPAN_ID);
     expect(spans.filter((s) => s.name === 'query.RunStatus').length).toBeGreaterThanOrEqual(2);
+    // A subscription is an operation too, whichever transport carries it.
+    expect(spans.filter((s) => s.name === 'subscription.EngagementUpdated')).toHaveLength(
+      TRANSPORTS.length,
+    );
     const restStartSpan = spans.filter((s) => s.name === `POST ${REST}/engagement-summary`);
     expect(restStartSpan).toHaveLength(1);
     const restPollSpan = spans.filter((s) => s.name === `GET ${REST}/engagement-status`);
@@ -231,13 +297,17 @@ describe.each([
     expect(restPollSpan[0]?.kind).toBe(SPAN_KIND.server);
     expect(restPollSpan[0]?.attributes['http.response.status_code']).toBe(200);
     expect(restStartSpan[0]?.attributes['http.request.method']).toBe('POST');
+    const webhookSpan = spans.filter((s) => s.name === 'POST /webhooks/fathom');
+    expect(webhookSpan).toHaveLength(1);
+    expect(webhookSpan[0]?.attributes['http.response.status_code']).toBe(202);
 
     // One span per run, with its id and domain, a child of what started it.
     const runSpans = spans.filter((s) => s.name === 'engagement run');
-    expect(runSpans).toHaveLength(2);
+    expect(runSpans).toHaveLength(3);
     for (const [runId, domain, starter] of [
       [graphqlRunId, 'acme.com', mutation[0]],
       [restRunId, 'globex.com', restStartSpan[0]],
+      [webhookRunId, 'acme.com', webhookSpan[0]],
     ] as const) {
       const run = runSpans.find((s) => s.attributes['engagement.run_id'] === runId);
       expect(run?.attributes['engagement.domain']).toBe(domain);
@@ -251,15 +321,18 @@ describe.each([
       const fathom = below.filter((s) => s.name === 'fathom list_meetings');
       const llm = below.filter((s) => s.name.startsWith('llm '));
       expect(fathom.length).toBeGreaterThanOrEqual(1);
-      expect(llm.length).toBeGreaterThanOrEqual(1);
+      // The webhook's run finds Acme's meetings unchanged since the first run: the kept
+      // findings answer, and the LLM is not called.
+      if (runId === webhookRunId) expect(llm).toEqual([]);
+      else expect(llm.length).toBeGreaterThanOrEqual(1);
       for (const call of [...fathom, ...llm]) {
         expect(call.traceId).toBe(run?.traceId);
         expect(call.kind).toBe(SPAN_KIND.client);
         expect(call.attributes['upstream.outcome']).toBe('ok');
       }
     }
-    expect(graphqlRunId).not.toBe(restRunId);
-    expect(runSpans[0]?.traceId).not.toBe(runSpans[1]?.traceId);
+    expect(new Set([graphqlRunId, restRunId, webhookRunId]).size).toBe(3);
+    expect(new Set(runSpans.map((s) => s.traceId)).size).toBe(3);
 
     // No key or token in any attribute, of any span or of the resource.
     const everything = JSON.stringify(spans.map((s) => [s.attributes, s.resource]));
