@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PipelineError } from './engagementPipeline.ts';
 import type { FathomClient } from './fathom/fathomClient.ts';
 import { type FathomMeeting, fathomMeetingSchema } from './fathom/fathomMeeting.ts';
-import { inviteeDomain } from './meetingFacts.ts';
+import { meetingFacts } from './meetingFacts.ts';
 
 /** Where a run's meetings come from: the Fathom API, or a file in the same shape. */
 export interface MeetingSource {
@@ -37,7 +37,10 @@ export class FathomMeetingSource implements MeetingSource {
       signal,
     );
     const listed = new Set(meetings.map((m) => m.recording_id));
-    const emails = companyEmails(domain, meetings);
+    // The company's people, by the same rule as the summary's `people`.
+    const emails = meetingFacts(domain, meetings)
+      .people.map((person) => person.email)
+      .sort();
     for (let i = 0; i < emails.length; i += EMAILS_PER_LISTING) {
       const byPeople = await this.client.listMeetings(
         { inviteeEmails: emails.slice(i, i + EMAILS_PER_LISTING), includeTranscript: false },
@@ -56,18 +59,6 @@ export class FathomMeetingSource implements MeetingSource {
     }
     return meetings;
   }
-}
-
-/** The emails of the company's invitees (their email domain is the domain), sorted. */
-function companyEmails(domain: string, meetings: readonly FathomMeeting[]): string[] {
-  const emails = new Set<string>();
-  for (const meeting of meetings) {
-    for (const invitee of meeting.calendar_invitees) {
-      const email = invitee.email?.trim().toLowerCase();
-      if (email && inviteeDomain(invitee) === domain) emails.add(email);
-    }
-  }
-  return [...emails].sort();
 }
 
 const meetingsFileSchema = z.object({ items: z.array(fathomMeetingSchema) });

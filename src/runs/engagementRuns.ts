@@ -95,7 +95,7 @@ export class EngagementRuns {
   }
 
   /** Runs and domains watched now: one pub/sub subscription each, whatever their watchers. */
-  get watchedRuns(): number {
+  get watchedChannels(): number {
     return this.sharedWatches.size;
   }
 

@@ -159,7 +159,7 @@ describe.each(BACKENDS)('engagementsUpdated on %s', (backend) => {
         ]);
       }
       expect(server.app.services.runs.openWatches).toBe(0);
-      expect(server.app.services.runs.watchedRuns).toBe(0);
+      expect(server.app.services.runs.watchedChannels).toBe(0);
     });
 
     it('needs a token when auth is on, like engagementUpdated', async () => {
@@ -229,7 +229,7 @@ describe.each(BACKENDS)('engagementsUpdated on %s', (backend) => {
     expect(await gauge(server, 'websocket')).toBe(3);
     expect(await gauge(server, 'sse')).toBe(2);
     // One watch of the domain (one pub/sub subscription, one snapshot read) for all five.
-    expect(server.app.services.runs.watchedRuns).toBe(1);
+    expect(server.app.services.runs.watchedChannels).toBe(1);
     expect(list.mock.calls.filter(([domain]) => domain === 'acme.com')).toHaveLength(1);
     if (server.app.backend.redis) {
       const channel = server.app.keys.domainChannel('acme.com');
@@ -247,7 +247,7 @@ describe.each(BACKENDS)('engagementsUpdated on %s', (backend) => {
     await expect.poll(() => gauge(server, 'websocket')).toBe(0);
     await expect.poll(() => gauge(server, 'sse')).toBe(0);
     expect(server.app.services.runs.openWatches).toBe(0);
-    expect(server.app.services.runs.watchedRuns).toBe(0);
+    expect(server.app.services.runs.watchedChannels).toBe(0);
   });
 });
 

@@ -70,7 +70,7 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     );
     const small = Array.from({ length: 5 }, (_, i) => watch(i < 3 ? 'ws' : 'sse', SMALL_WATCH));
     await Promise.all([...full, ...small].map((s) => s.waitFor(1)));
-    expect(server.app.services.runs.watchedRuns).toBe(1);
+    expect(server.app.services.runs.watchedChannels).toBe(1);
     // Each SSE subscriber watches; the 13 WebSocket subscribers, with two documents between
     // them, share two executions of their subscription (two watchers).
     expect(server.app.services.runs.openWatches).toBe(12 + 2);
@@ -93,7 +93,7 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     const late = [watch('ws', ENGAGEMENT_UPDATED), watch('sse', ENGAGEMENT_UPDATED)];
     await Promise.all(late.map((s) => s.waitFor(1)));
     expect(reads.mock.calls.filter(([, id]) => id === runId)).toHaveLength(0);
-    expect(server.app.services.runs.watchedRuns).toBe(1);
+    expect(server.app.services.runs.watchedChannels).toBe(1);
     await run.report({ stage: 'summarizing' });
     run.finish(sampleSummary());
 
@@ -116,7 +116,7 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
       ]);
     }
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
-    expect(server.app.services.runs.watchedRuns).toBe(0);
+    expect(server.app.services.runs.watchedChannels).toBe(0);
     expect(await gauge(server, 'websocket')).toBe(0);
     expect(await gauge(server, 'sse')).toBe(0);
   });

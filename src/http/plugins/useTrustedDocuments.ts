@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../../errors.ts';
 import { type ClientAddressOf, UNKNOWN_ADDRESS } from '../clientAddress.ts';
 import { logRefusal } from '../refusalLog.ts';
+import { askedStreamedForm } from '../streamingAccept.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { ServerContext } from '../yoga.ts';
 
@@ -31,8 +32,8 @@ export function useTrustedDocuments(
           // Yoga's plugins are typed without the server context; node:http hands it this one.
           const { req } = context as ServerContext;
           const address = req ? refusals.clientAddressOf(req) : UNKNOWN_ADDRESS;
-          const sse = request.headers.get('accept')?.includes('text/event-stream');
-          logRefusal(refusals.logger, error, address, sse ? 'sse' : 'http');
+          const transport = askedStreamedForm(request.headers.get('accept')) ?? 'http';
+          logRefusal(refusals.logger, error, address, transport);
         }
         throw error;
       };
