@@ -49,12 +49,10 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     createPipeline(config, {
       fathomRateLimiter: backend.fathomRateLimiter,
       findings: backend.findings,
-      onUpstreamCall: options.tracing
-        ? (call) => {
-            onUpstreamCall?.(call);
-            tracing.upstreamCallEnded(call);
-          }
-        : onUpstreamCall,
+      onUpstreamCall: (call) => {
+        onUpstreamCall?.(call);
+        tracing.upstreamCallEnded(call);
+      },
     });
   const processing = startRunProcessing({
     config,
