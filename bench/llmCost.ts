@@ -8,6 +8,7 @@
  * Baseline of both ratios: the first run's tokens.
  */
 import type { BenchContext } from './harness/context.ts';
+import type { FakeUpstreams } from './harness/fakeUpstreams.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
 import { type NpmStartHandle, startNpmService } from './harness/npmStart.ts';
 import { type ChildHandle, minimalEnv, spawnChild } from './harness/processes.ts';
@@ -24,14 +25,6 @@ const MEETINGS = 50;
 const TRANSCRIPT_LINES = Number(process.env.BENCH_LLMCOST_TRANSCRIPT_LINES ?? 120);
 const UNCHANGED_TARGET = 0;
 const ONE_NEW_TARGET = 0.1;
-
-interface Upstreams {
-  fathomBaseUrl: string;
-  fathomKey: string;
-  openaiBaseUrl: string;
-  openaiKey: string;
-  company: string;
-}
 
 interface Sent {
   requests: number;
@@ -50,7 +43,7 @@ export async function llmCost(context: BenchContext): Promise<Figures> {
         BENCH_TRANSCRIPT_LINES: String(TRANSCRIPT_LINES),
       }),
     });
-    const upstreams = fakes.info as Upstreams;
+    const upstreams = fakes.info as FakeUpstreams;
     service = await startNpmService({
       PORT: '0',
       HOST: '127.0.0.1',

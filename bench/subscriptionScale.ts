@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import { rssMb } from '../support/processStats.ts';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
+import type { FakeUpstreams } from './harness/fakeUpstreams.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
 import {
   type NpmStartHandle,
@@ -35,14 +36,6 @@ const CLIENT_PROCESSES = 4;
 const AFTER_RUN_TARGET_MB = 130;
 const SUBSCRIPTIONS_TARGET_MB = 200;
 const TOKEN = 'bench-static-token';
-
-interface Upstreams {
-  fathomBaseUrl: string;
-  fathomKey: string;
-  openaiBaseUrl: string;
-  openaiKey: string;
-  company: string;
-}
 
 interface SubscriptionsResult {
   subscribed: number;
@@ -64,7 +57,7 @@ export async function subscriptionScale(context: BenchContext): Promise<Figures>
     fakes = await spawnChild(new URL('./harness/fakeUpstreams.ts', import.meta.url), {
       name: 'fake-upstreams',
     });
-    const upstreams = fakes.info as Upstreams;
+    const upstreams = fakes.info as FakeUpstreams;
     const bareMb = await bareHttpServerRss();
     service = await startNpmService({
       PORT: '0',

@@ -11,6 +11,15 @@ import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
 import { buildMeetings, internalMeeting } from '../../support/fakes/fathomFixtures.ts';
 import { serveCalls } from './processes.ts';
 
+/** What this process tells its parent once its fakes listen. */
+export interface FakeUpstreams {
+  fathomBaseUrl: string;
+  fathomKey: string;
+  openaiBaseUrl: string;
+  openaiKey: string;
+  company: string;
+}
+
 const BENCH_COMPANY = 'northwind-bench.com';
 const FATHOM_KEY = 'fathom-test-key';
 const OPENAI_KEY = 'openai-test-key';
@@ -108,5 +117,5 @@ serveCalls(
     openaiBaseUrl: openai.baseUrl,
     openaiKey: OPENAI_KEY,
     company: BENCH_COMPANY,
-  },
+  } satisfies FakeUpstreams,
 );

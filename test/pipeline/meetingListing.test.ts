@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/model/runRecord.ts';
-import { type FathomMeeting, startFakeFathom } from '../../support/fakes/fakeFathom.ts';
-import { startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
+import type { FathomMeeting } from '../../support/fakes/fakeFathom.ts';
 import { buildMeetings, withInvitee } from '../../support/fakes/fathomFixtures.ts';
 import { runToEnd } from '../support/runHelpers.ts';
-import { startTestApp } from '../support/testApp.ts';
+import { startServiceOnFakes } from '../support/serviceOnFakes.ts';
 
 const ACME = { domain: 'acme.com', people: [{ name: 'Jane Doe', email: 'jane@acme.com' }] };
 const GLOBEX = {
@@ -33,18 +32,16 @@ describe('a call with two external companies, which Fathom lists under one of th
     meetings.splice(meetings.indexOf(globexCall as FathomMeeting), 1, shared);
     const sharedId = String(shared.recording_id);
 
-    const fathom = await startFakeFathom({ meetings, pageSize: 2, oneCompanyPerMeeting: true });
-    cleanups.push(() => fathom.close());
-    const openai = await startFakeOpenAI();
-    cleanups.push(() => openai.close());
-    const server = await startTestApp('memory', {
-      FATHOM_API_KEY: 'fathom-test-key',
-      FATHOM_BASE_URL: fathom.baseUrl,
-      FATHOM_RATE_LIMIT: '1000',
-      OPENAI_API_KEY: 'openai-test-key',
-      OPENAI_BASE_URL: openai.baseUrl,
-    });
-    cleanups.push(() => server.close());
+    const { server, fathom, openai } = await startServiceOnFakes(
+      'memory',
+      meetings,
+      cleanups,
+      undefined,
+      {
+        pageSize: 2,
+        oneCompanyPerMeeting: true,
+      },
+    );
 
     const acme = last(await runToEnd(server.app, 'acme.com'));
     expect(acme.status).toBe('complete');

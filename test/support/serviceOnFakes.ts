@@ -1,5 +1,6 @@
 import {
   type FakeFathom,
+  type FakeFathomOptions,
   type FathomMeeting,
   startFakeFathom,
 } from '../../support/fakes/fakeFathom.ts';
@@ -55,16 +56,17 @@ export interface ServiceOnFakes {
 
 /**
  * The real service with its real pipeline, on a fake Fathom holding `meetings` (three to a
- * page) and a fake OpenAI answering with `respond`. Each part's close is pushed onto
- * `cleanups`, to run in reverse order after the test.
+ * page, unless `fathom` says otherwise) and a fake OpenAI answering with `respond`. Each
+ * part's close is pushed onto `cleanups`, to run in reverse order after the test.
  */
 export async function startServiceOnFakes(
   backend: BackendKind,
   meetings: FathomMeeting[],
   cleanups: Array<() => Promise<void>>,
   respond?: FakeOpenAIOptions['respond'],
+  fathomOptions: Omit<FakeFathomOptions, 'meetings'> = {},
 ): Promise<ServiceOnFakes> {
-  const fathom = await startFakeFathom({ meetings, pageSize: 3 });
+  const fathom = await startFakeFathom({ meetings, pageSize: 3, ...fathomOptions });
   cleanups.push(() => fathom.close());
   const openai = await startFakeOpenAI(respond ? { respond } : {});
   cleanups.push(() => openai.close());
