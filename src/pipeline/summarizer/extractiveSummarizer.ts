@@ -11,7 +11,12 @@ import {
   meetingSentences,
 } from './extractive/meetingSentences.ts';
 import { contentWords, hyphenatedCompounds, sameness } from './extractive/sameInsight.ts';
-import { type SentenceTopic, sameTopic, sentenceTopics } from './extractive/sentenceTopic.ts';
+import {
+  differentSubjects,
+  type SentenceTopic,
+  sameTopic,
+  sentenceTopics,
+} from './extractive/sentenceTopic.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 
 /**
@@ -112,11 +117,21 @@ const SAME_SUBJECT_SHARED = 2;
  * checks will not scale to another country"): a looser test than for two sentences alone,
  * made only between groups already read as the same kind. Every sentence of each is kept,
  * so the merged insight quotes them all.
+ *
+ * Two challenges whose clauses plainly speak of different things are not joined by the
+ * words they share ("The front desk is stretched, so training must be short" and
+ * "Scheduling is not connected to the EHR, so front desk staff enter details twice"): a
+ * challenge is a state of its subject. A goal is often said with whoever is to act as its
+ * subject ("The fraud team should only be looking at the truly risky cases", "The analysts
+ * should only look at applications that are actually unusual"), so its subject does not
+ * tell what it is about.
  */
 function mergeSameSubject(groups: Group[]): Group[] {
   return mergeOfOneKind(
     groups,
-    (x, y) => sameness(x.words, y.words, SAME_SUBJECT_SHARED) >= SAME_SUBJECT_SAMENESS,
+    (x, y) =>
+      sameness(x.words, y.words, SAME_SUBJECT_SHARED) >= SAME_SUBJECT_SAMENESS &&
+      !(x.kind === 'challenge' && differentSubjects(x.topic, y.topic)),
   );
 }
 

@@ -28,6 +28,13 @@ export interface SentenceTopic {
    * sentenceKey).
    */
   continues?: string;
+  /**
+   * The content words of what each of its clauses says something about, for the clauses
+   * that say so plainly before their verb ("The front desk is stretched, so training must
+   * be short": front desk, training; "Their main challenge is that reminders are manual":
+   * reminders). None for "We want..." or "Kestrel wants...": the company is no subject.
+   */
+  subjects: Set<string>[];
 }
 
 /** Names one sentence of one meeting. */
@@ -42,6 +49,56 @@ export function sentenceKey({ meetingId, source, line, quote }: MeetingSentence)
  */
 const NAMES_A_SUBJECT =
   /^(?:(?:my|our|the|one|another|a)\s+)?(?:[\w-]+\s+){0,2}?(?:problem|issue|question|risk|concern|challenge|worry|blocker|bottleneck)s?\b(?:\s+[\w-]+){0,3}?(?:\s*:|\s+(?:is|are|was|were))\s+(.+)$/i;
+
+/**
+ * The verbs that end a plain subject: to be, to have, the modals, and the verbs a
+ * complaint is most often said with ("keeps double-booking", "takes months").
+ */
+const VERB_AFTER_SUBJECT =
+  /(?:^|\s)(?:is|are|was|were|isn't|aren't|wasn't|has|have|hasn't|can|can't|cannot|could|will|won't|would|must|should|does|doesn't|do|don't|needs?|keeps?|takes?|took|makes?|remains?|still)\b/i;
+
+/** A plain subject is a short noun phrase. */
+const MAX_SUBJECT_WORDS = 4;
+
+/**
+ * What a sentence says something about: the words before its first verb, or, when those
+ * only frame it ("The main blocker is the legacy TMS: ...", "Their main challenge is that
+ * reminders are manual"), the subject of what the frame introduces. Undefined when the
+ * sentence has no plain subject.
+ */
+export function subjectOf(
+  text: string,
+  wordsOf: (phrase: string) => Set<string>,
+): Set<string> | undefined {
+  const verb = VERB_AFTER_SUBJECT.exec(text);
+  if (!verb) return undefined;
+  const before = wordsOf(text.slice(0, verb.index));
+  if (before.size > 0) return before.size <= MAX_SUBJECT_WORDS ? before : undefined;
+  const introduced = /^\s*(?:that\s+)?(.+?)(?:[:;,]|\s(?:because|so)\s|$)/i.exec(
+    text.slice(verb.index + verb[0].length),
+  )?.[1];
+  if (!introduced) return undefined;
+  if (VERB_AFTER_SUBJECT.test(introduced)) return subjectOf(introduced, wordsOf);
+  const named = wordsOf(introduced);
+  return named.size > 0 && named.size <= MAX_SUBJECT_WORDS ? named : undefined;
+}
+
+/**
+ * Whether two sentences plainly speak of different things: each has a subject, and they
+ * have no word in common ("The front desk is stretched" and "Scheduling is not connected to
+ * the EHR, so front desk staff enter details twice").
+ */
+export function differentSubjects(a: SentenceTopic, b: SentenceTopic): boolean {
+  if (a.subjects.length === 0 || b.subjects.length === 0) return false;
+  return !a.subjects.some((x) => b.subjects.some((y) => [...x].some((word) => y.has(word))));
+}
+
+/** The subjects of a sentence's clauses (see subjectOf), those that have a plain one. */
+function clauseSubjects(text: string, wordsOf: (phrase: string) => Set<string>): Set<string>[] {
+  return text
+    .split(/[,;:]\s+|\s(?:and|but|so|because|where|which)\s/i)
+    .flatMap((clause) => subjectOf(clause, wordsOf) ?? []);
+}
 
 /** Words that point back at what was just said: "it", "them", "all three". */
 const POINTS_BACK = /\b(?:it|them|they|those|these|both|all (?:two|three|four|five))\b/i;
@@ -72,6 +129,7 @@ export function sentenceTopics(
       named: subject ? wordsOf(subject) : new Set<string>(),
       referent: pointsBack ? wordsOf(previous.quote) : new Set<string>(),
       continues: SINGLES_OUT.test(sentence.quote) ? antecedent(sentence, previous) : undefined,
+      subjects: clauseSubjects(sentence.quote, wordsOf),
     };
   });
 }
