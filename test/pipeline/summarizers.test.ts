@@ -261,7 +261,11 @@ describe('what the extractive summariser leaves out, and what it finds without c
 });
 
 describe('challenges about one topic, said in other words', () => {
-  const quotesOf = (insight: ProposedInsight | undefined) => insight?.quotes.map((q) => q.quote);
+  /** The challenges are one insight, and it quotes every one of `quotes`. */
+  function expectOneQuoting(challenges: ProposedInsight[], quotes: string[]) {
+    expect(challenges).toHaveLength(1);
+    expect(challenges[0]?.quotes.map((q) => q.quote)).toEqual(expect.arrayContaining(quotes));
+  }
 
   it('makes one insight of a problem with the thing named just before it and a takeaway about that thing', async () => {
     const meeting = meetingSaying(
@@ -274,13 +278,10 @@ describe('challenges about one topic, said in other words', () => {
       ['The 15-year-old WMS makes getting data out difficult.'],
     );
     const { challenges } = await extractiveInsights('acme.com', [meeting]);
-    expect(challenges).toHaveLength(1);
-    expect(quotesOf(challenges[0])).toEqual(
-      expect.arrayContaining([
-        'Every new integration with it takes months, because the vendor only does flat-file exports.',
-        'The 15-year-old WMS makes getting data out difficult.',
-      ]),
-    );
+    expectOneQuoting(challenges, [
+      'Every new integration with it takes months, because the vendor only does flat-file exports.',
+      'The 15-year-old WMS makes getting data out difficult.',
+    ]);
   });
 
   it('makes one insight of a problem and the worst part of it, said right after', async () => {
@@ -317,13 +318,10 @@ describe('challenges about one topic, said in other words', () => {
         ],
       ]),
     ]);
-    expect(challenges).toHaveLength(1);
-    expect(quotesOf(challenges[0])).toEqual(
-      expect.arrayContaining([
-        'Customer data is split across all three.',
-        'Half the customer history lives in them and nobody trusts the numbers.',
-      ]),
-    );
+    expectOneQuoting(challenges, [
+      'Customer data is split across all three.',
+      'Half the customer history lives in them and nobody trusts the numbers.',
+    ]);
   });
 
   it('keeps apart two problems of different things that share a few words', async () => {
