@@ -243,6 +243,10 @@ describe('what the extractive summariser leaves out, and what it finds without c
   it('leaves out a sentence that only points back at what was said', async () => {
     const { challenges } = await insightsOf([
       ['them', "That's the front desk problem in one sentence, the backlog keeps growing."],
+      [
+        'them',
+        'We want to approve new business accounts the same day they apply. Today it takes four days on average.',
+      ],
     ]);
     expect(challenges).toEqual([]);
   });
@@ -253,6 +257,97 @@ describe('what the extractive summariser leaves out, and what it finds without c
       ['Acme wants to backfill cancelled slots from a waitlist.'],
     );
     expect(goals).toHaveLength(1);
+  });
+});
+
+describe('challenges about one topic, said in other words', () => {
+  /** The challenges are one insight, and it quotes every one of `quotes`. */
+  function expectOneQuoting(challenges: ProposedInsight[], quotes: string[]) {
+    expect(challenges).toHaveLength(1);
+    expect(challenges[0]?.quotes.map((q) => q.quote)).toEqual(expect.arrayContaining(quotes));
+  }
+
+  it('makes one insight of a problem with the thing named just before it and a takeaway about that thing', async () => {
+    const meeting = meetingSaying(
+      [
+        [
+          'them',
+          'My question is the WMS. Every new integration with it takes months, because the vendor only does flat-file exports.',
+        ],
+      ],
+      ['The 15-year-old WMS makes getting data out difficult.'],
+    );
+    const { challenges } = await extractiveInsights('acme.com', [meeting]);
+    expectOneQuoting(challenges, [
+      'Every new integration with it takes months, because the vendor only does flat-file exports.',
+      'The 15-year-old WMS makes getting data out difficult.',
+    ]);
+  });
+
+  it('makes one insight of a problem and the worst part of it, said right after', async () => {
+    const said = await insightsOf([
+      ['them', 'Evidence still takes weeks to pull from the other systems.'],
+      [
+        'them',
+        'The access logs from the core platform are the worst, they expire after thirty days.',
+      ],
+    ]);
+    expect(said.challenges).toHaveLength(1);
+    // Said after something else came up in between, it stands on its own.
+    const apart = await insightsOf([
+      ['them', 'Evidence still takes weeks to pull from the other systems.'],
+      ['us', 'We could help you archive the logs automatically.'],
+      [
+        'them',
+        'The access logs from the core platform are the worst, they expire after thirty days.',
+      ],
+    ]);
+    expect(apart.challenges).toHaveLength(2);
+  });
+
+  it('makes one insight of what "all three" and "them" point back at', async () => {
+    const { challenges } = await extractiveInsights('acme.com', [
+      meetingSaying([
+        [
+          'them',
+          'The core banking platform, the CRM, and a pile of spreadsheets the analysts keep. Customer data is split across all three.',
+        ],
+        [
+          'them',
+          "One risk: the analysts' spreadsheets. Half the customer history lives in them and nobody trusts the numbers.",
+        ],
+      ]),
+    ]);
+    expectOneQuoting(challenges, [
+      'Customer data is split across all three.',
+      'Half the customer history lives in them and nobody trusts the numbers.',
+    ]);
+  });
+
+  it('keeps apart two problems of different things that share a few words', async () => {
+    const { challenges } = await insightsOf([
+      ['them', 'The front desk is stretched, so training has to be short.'],
+      ['them', 'Scheduling is not connected to the EHR, so front desk staff enter details twice.'],
+      [
+        'them',
+        'My question is the WMS. Every new integration with it takes months, because the vendor only does flat-file exports.',
+      ],
+      [
+        'them',
+        'Client billing is still done in spreadsheets at month end and takes finance four days.',
+      ],
+    ]);
+    expect(challenges).toHaveLength(4);
+  });
+
+  it('BrightPath: manual reminders and slow paper intake are two challenges, each with its own quotes', async () => {
+    const { meetings } = meetingFacts('brightpath-health.com', demo);
+    const { challenges } = await extractiveInsights('brightpath-health.com', meetings);
+    const about = (pattern: RegExp) =>
+      challenges.filter((c) => c.quotes.some((q) => pattern.test(q.quote)));
+    expect(about(/paper intake/i)).toHaveLength(1);
+    expect(about(/reminders are (?:mostly )?manual/i)).toHaveLength(1);
+    expect(about(/paper intake/i)[0]).not.toBe(about(/reminders are (?:mostly )?manual/i)[0]);
   });
 });
 

@@ -11,6 +11,12 @@ import {
   meetingSentences,
 } from './extractive/meetingSentences.ts';
 import { contentWords, hyphenatedCompounds, sameness } from './extractive/sameInsight.ts';
+import {
+  differentSubjects,
+  type SentenceTopic,
+  sameTopic,
+  sentenceTopics,
+} from './extractive/sentenceTopic.ts';
 import type { Insights, Summarizer, SummaryRequest } from './summarizer.ts';
 
 /**
@@ -27,7 +33,7 @@ const MIN_SCORE = 2;
  * whose subject is what was said before names its subject elsewhere, and would join
  * insights that only share a word with it.
  */
-const REFERS_BACK = /^(?:that|this|it)(?:'s|\s)/i;
+const REFERS_BACK = /^(?:(?:today|now|right now|currently),?\s+)?(?:that|this|it)(?:'s|\s)/i;
 const MAX_PER_LIST = 8;
 /** Sentences read as the same kind are one insight from this sameness on. */
 const SAME_KIND_SAMENESS = 0.45;
@@ -38,6 +44,7 @@ interface Candidate extends MeetingSentence {
   kind: InsightKind;
   score: number;
   words: Set<string>;
+  topic: SentenceTopic;
 }
 
 interface Group {
@@ -54,11 +61,15 @@ export class ExtractiveSummarizer implements Summarizer {
       const linesLeftOut = new Set(
         sentences.filter((s) => leavesOutWholeLine(s.quote)).map(lineOf),
       );
-      return sentences
-        .filter((sentence) => !linesLeftOut.has(lineOf(sentence)))
-        .flatMap((sentence) => candidate(sentence, name, compounds) ?? []);
+      const wordsOf = (text: string) => contentWords(text, name, compounds);
+      const topics = sentenceTopics(sentences, wordsOf);
+      return sentences.flatMap((sentence, i) =>
+        linesLeftOut.has(lineOf(sentence))
+          ? []
+          : (candidate(sentence, wordsOf(sentence.quote), topics[i] as SentenceTopic) ?? []),
+      );
     });
-    const groups = mergeSameSubject(groupSameInsight(candidates));
+    const groups = mergeSameTopic(mergeSameSubject(groupSameInsight(candidates)));
     return { goals: rank(groups, 'goal'), challenges: rank(groups, 'challenge') };
   }
 }
@@ -69,8 +80,8 @@ function lineOf({ source, line }: MeetingSentence): string {
 
 function candidate(
   sentence: MeetingSentence,
-  name: string,
-  compounds: ReadonlySet<string>,
+  words: Set<string>,
+  topic: SentenceTopic,
 ): Candidate | undefined {
   const text = sentence.quote;
   if (text.length < 30 || text.length > 280 || text.endsWith('?')) return undefined;
@@ -78,10 +89,9 @@ function candidate(
   const scores = kindScores(text);
   const kind: InsightKind = scores.goal > scores.challenge ? 'goal' : 'challenge';
   if (scores[kind] < MIN_SCORE) return undefined;
-  const words = contentWords(text, name, compounds);
   // "That's a problem we'll need to fix" names nothing: it only points at what was said before.
   if (words.size < 2 || REFERS_BACK.test(text)) return undefined;
-  return { ...sentence, kind, score: scores[kind], words };
+  return { ...sentence, kind, score: scores[kind], words, topic };
 }
 
 /**
@@ -107,17 +117,46 @@ const SAME_SUBJECT_SHARED = 2;
  * checks will not scale to another country"): a looser test than for two sentences alone,
  * made only between groups already read as the same kind. Every sentence of each is kept,
  * so the merged insight quotes them all.
+ *
+ * Two challenges whose clauses plainly speak of different things are not joined by the
+ * words they share ("The front desk is stretched, so training must be short" and
+ * "Scheduling is not connected to the EHR, so front desk staff enter details twice"): a
+ * challenge is a state of its subject. A goal is often said with whoever is to act as its
+ * subject ("The fraud team should only be looking at the truly risky cases", "The analysts
+ * should only look at applications that are actually unusual"), so its subject does not
+ * tell what it is about.
  */
 function mergeSameSubject(groups: Group[]): Group[] {
+  return mergeOfOneKind(
+    groups,
+    (x, y) =>
+      sameness(x.words, y.words, SAME_SUBJECT_SHARED) >= SAME_SUBJECT_SAMENESS &&
+      !(x.kind === 'challenge' && differentSubjects(x.topic, y.topic)),
+  );
+}
+
+/**
+ * Groups of the same kind about one topic are one insight, however few words they share:
+ * "Every new integration with it takes months", said right after "My question is the WMS",
+ * and "The 15-year-old WMS makes getting data out difficult" are both the WMS; "The access
+ * logs from the core platform are the worst", said right after "Evidence still takes weeks
+ * to pull from the other systems", is a part of that evidence (see sentenceTopic).
+ */
+function mergeSameTopic(groups: Group[]): Group[] {
+  return mergeOfOneKind(groups, sameTopic);
+}
+
+/**
+ * Groups of the same kind of which some sentence of that kind of one is `alike` to one of
+ * the other become one group (and so does everything linked to either), keeping every
+ * sentence of each, so the merged insight quotes them all.
+ */
+function mergeOfOneKind(groups: Group[], alike: (x: Candidate, y: Candidate) => boolean): Group[] {
   const kinds = groups.map((group) => ({ group, kind: kindOf(group) }));
   return connected(kinds, (a, b) => {
     if (a.kind !== b.kind) return false;
     const ofKind = (g: Group) => g.members.filter((member) => member.kind === a.kind);
-    return ofKind(a.group).some((x) =>
-      ofKind(b.group).some(
-        (y) => sameness(x.words, y.words, SAME_SUBJECT_SHARED) >= SAME_SUBJECT_SAMENESS,
-      ),
-    );
+    return ofKind(a.group).some((x) => ofKind(b.group).some((y) => alike(x, y)));
   }).map((linked) => ({ members: linked.flatMap(({ group }) => group.members) }));
 }
 
