@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { mapLimit, nowMs } from '../stats.ts';
-import { type Transport, watchRun } from './graphql.ts';
+import { type SubscriberClient, watchRun } from './graphql.ts';
 
 /**
  * Client side of the push-latency and subscription-scale benchmarks. For each group, one
@@ -59,7 +59,7 @@ async function rawSubscriber(
 
 export interface OpenGraphqlParams {
   group: string;
-  transport: Transport;
+  client: SubscriberClient;
   count: number;
   /** Subscriptions being opened at once. */
   concurrency: number;
@@ -93,7 +93,7 @@ async function openGraphql(params: OpenGraphqlParams): Promise<OpenResult> {
         const subscriber: Subscriber = { seen: new Map() };
         let first = true;
         const dispose = watchRun(
-          params.transport,
+          params.client,
           params,
           { domain: params.domain, runId: params.runId },
           {
