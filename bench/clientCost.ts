@@ -15,8 +15,9 @@ import type { SubscriberClient } from './harness/clients/graphql.ts';
 import type { CollectResult, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure } from './harness/figures.ts';
-import { BenchWriter, startRedis } from './harness/redis.ts';
-import { type ServiceHandle, startService } from './harness/service.ts';
+import type { BenchWriter } from './harness/redis.ts';
+import type { ServiceHandle } from './harness/service.ts';
+import { withServiceAndWriter } from './harness/serviceWithWriter.ts';
 import { nowMs, sleep } from './harness/stats.ts';
 import { startClientWorkers } from './harness/workers.ts';
 
@@ -32,43 +33,26 @@ const SUBSCRIBERS = 100;
 const SPACING_MS = 20;
 const QUIET_MS = 2_000;
 
-interface ClientCost {
-  cpuUsPerEvent: number;
-  rssKbPerSubscriber: number;
-  events: number;
-  missing: number;
-}
-
 export async function clientCost(context: BenchContext): Promise<Figures> {
-  const redis = await startRedis();
-  let service: ServiceHandle | undefined;
-  let writer: BenchWriter | undefined;
+  const writes = context.quick ? 100 : 200;
   const costs: Partial<Record<(typeof CLIENTS)[number], ClientCost>> = {};
-  try {
-    service = await startService({ redisUrl: redis.url });
-    writer = new BenchWriter(redis.url, service.kvPrefix);
-    const writes = context.quick ? 100 : 200;
+  await withServiceAndWriter(async ({ redisUrl, service, writer }) => {
     for (const client of CLIENTS) {
-      const cost = await measureClient(client, service, writer, redis.url, writes);
+      const cost = await measureClient(client, service, writer, redisUrl, writes);
       costs[client] = cost;
       context.log(
         `${client}: ${cost.cpuUsPerEvent.toFixed(1)} µs CPU per event, ` +
           `${cost.rssKbPerSubscriber.toFixed(1)} KB RSS per subscriber ` +
-          `(${SUBSCRIBERS} subscribers, ${cost.events} events, ${cost.missing} missing)`,
+          `(${SUBSCRIBERS} subscribers, ${SUBSCRIBERS * writes} events, ${cost.missing} missing)`,
       );
     }
-  } finally {
-    await writer?.close();
-    await service?.stop();
-    await redis.stop();
-  }
+  });
   const raw = costs.raw as ClientCost;
   const figures: Figures = {};
   for (const client of CLIENTS) {
     if (client === 'raw') continue;
     const cost = costs[client] as ClientCost;
-    const note =
-      cost.missing > 0 ? `${cost.missing} of ${cost.events} events never arrived` : undefined;
+    const note = cost.missing > 0 ? `${cost.missing} events never arrived` : undefined;
     figures[`client_cpu_us_per_event_${client}`] = plainFigure({
       value: cost.cpuUsPerEvent,
       baseline: raw.cpuUsPerEvent,
@@ -82,6 +66,14 @@ export async function clientCost(context: BenchContext): Promise<Figures> {
     });
   }
   return figures;
+}
+
+/** One client's cost, measured in a client process of its own. */
+interface ClientCost {
+  cpuUsPerEvent: number;
+  rssKbPerSubscriber: number;
+  /** Events (of subscribers x writes) that never arrived. */
+  missing: number;
 }
 
 async function measureClient(
@@ -154,7 +146,6 @@ async function measureClient(
     return {
       cpuUsPerEvent: (busyCpuSeconds * 1e6) / events,
       rssKbPerSubscriber: ((rssAfter - rssBefore) * 1024) / SUBSCRIBERS,
-      events,
       missing: collected.missing,
     };
   } finally {

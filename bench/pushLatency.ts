@@ -32,8 +32,9 @@ import type { StreamReader, SubscriberClient, Transport } from './harness/client
 import type { CollectResult, OpenGraphqlParams, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
-import { BenchWriter, startRedis } from './harness/redis.ts';
-import { type ServiceHandle, startService } from './harness/service.ts';
+import type { BenchWriter } from './harness/redis.ts';
+import type { ServiceHandle } from './harness/service.ts';
+import { withServiceAndWriter } from './harness/serviceWithWriter.ts';
 import { nowMs, type Summary, sleep, summarize } from './harness/stats.ts';
 import { type ClientPool, shares, startClientWorkers } from './harness/workers.ts';
 
@@ -113,13 +114,8 @@ interface Writer {
 }
 
 export async function pushLatency(context: BenchContext): Promise<Figures> {
-  const redis = await startRedis();
   const figures: Figures = {};
-  let service: ServiceHandle | undefined;
-  let writer: BenchWriter | undefined;
-  try {
-    service = await startService({ redisUrl: redis.url });
-    writer = new BenchWriter(redis.url, service.kvPrefix);
+  await withServiceAndWriter(async ({ redisUrl, service, writer }) => {
     for (const n of SUBSCRIBER_COUNTS) {
       const pool = await startClientWorkers(processesFor(n), `push-${n}`);
       try {
@@ -127,7 +123,7 @@ export async function pushLatency(context: BenchContext): Promise<Figures> {
           pool,
           service,
           writer,
-          redis.url,
+          redisUrl,
           n,
           context.quick,
         );
@@ -171,11 +167,7 @@ export async function pushLatency(context: BenchContext): Promise<Figures> {
         await pool.stop();
       }
     }
-  } finally {
-    await writer?.close();
-    await service?.stop();
-    await redis.stop();
-  }
+  });
   return figures;
 }
 
