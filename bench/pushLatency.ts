@@ -89,6 +89,9 @@ const READER_NOTE =
 interface ClientUsage {
   /** The largest share of one core a client process used (CPU seconds / wall seconds). */
   busiestCpuShare: number;
+  /** How late the event loop ran in the worst client process: p99 and max, in ms. */
+  worstLoopDelayP99Ms: number;
+  worstLoopDelayMaxMs: number;
   largestRssMb: number;
 }
 
@@ -129,8 +132,9 @@ export async function pushLatency(context: BenchContext): Promise<Figures> {
         );
         const raw = results.raw;
         context.log(
-          `N=${n} client processes (${pool.size}): busiest ${(clients.busiestCpuShare * 100).toFixed(0)}% ` +
-            `of one core while writing, largest RSS ${clients.largestRssMb.toFixed(0)} MB`,
+          `N=${n} client processes (${pool.size}) while writing: busiest ${(clients.busiestCpuShare * 100).toFixed(0)}% ` +
+            `of one core, event loop late by up to ${clients.worstLoopDelayP99Ms.toFixed(1)} ms at p99 ` +
+            `(max ${clients.worstLoopDelayMaxMs.toFixed(1)} ms); largest RSS ${clients.largestRssMb.toFixed(0)} MB`,
         );
         context.log(`N=${n} raw redis: ${describe(raw)}`);
         for (const client of clientsAt(n)) {
@@ -242,6 +246,7 @@ async function measureAtN(
   // The groups take turns: raw, ws, sse, multipart(, readers), raw, ... one write every spacingMs.
   const { writes, spacingMs } = writesFor(n, quick);
   const cpuBefore = pool.workers.map((worker) => cpuSeconds(worker.pid));
+  await pool.all('push.loopDelayStart');
   const writingStarted = nowMs();
   for (let i = 0; i < WARMUP_WRITES + writes; i++) {
     for (const target of writers) {
@@ -257,7 +262,10 @@ async function measureAtN(
   }
 
   const writingSeconds = (nowMs() - writingStarted) / 1000;
+  const delays = await pool.all<{ p99Ms: number; maxMs: number }>('push.loopDelayStop');
   const clients: ClientUsage = {
+    worstLoopDelayP99Ms: Math.max(...delays.map((d) => d.p99Ms)),
+    worstLoopDelayMaxMs: Math.max(...delays.map((d) => d.maxMs)),
     busiestCpuShare: Math.max(
       ...pool.workers.map(
         (worker, i) => (cpuSeconds(worker.pid) - (cpuBefore[i] ?? 0)) / writingSeconds,

@@ -1,3 +1,4 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { mapLimit, nowMs } from '../stats.ts';
 import { type SubscriberClient, watchRun } from './graphql.ts';
@@ -214,6 +215,25 @@ async function close(params?: { group?: string }): Promise<void> {
   }
 }
 
+/** This process's event-loop delay while the harness writes (see loopDelay*). */
+let loopDelay: IntervalHistogram | undefined;
+
+/** Starts sampling how late this process's event loop runs (1 ms resolution). */
+function loopDelayStart(): void {
+  loopDelay?.disable();
+  loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+}
+
+/** Stops sampling; how late the event loop ran meanwhile, p99 and max, in ms. */
+function loopDelayStop(): { p99Ms: number; maxMs: number } {
+  const histogram = loopDelay;
+  loopDelay = undefined;
+  if (!histogram) return { p99Ms: Number.NaN, maxMs: Number.NaN };
+  histogram.disable();
+  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   try {
@@ -229,4 +249,6 @@ export const pushHandlers = {
   'push.waitForVersion': waitForVersion,
   'push.collect': collect,
   'push.close': close,
+  'push.loopDelayStart': loopDelayStart,
+  'push.loopDelayStop': loopDelayStop,
 };
