@@ -6,6 +6,7 @@
  * the suite prints a table and merges its figures into bench/results/latest.json, and exits
  * 0 whether targets were met or not; it exits 1 when a benchmark failed to run.
  */
+import { clientCost } from './clientCost.ts';
 import type { BenchContext, Benchmark } from './harness/context.ts';
 import { type Figures, formatTable, writeResults } from './harness/figures.ts';
 import { CHILD_LOG, childOutputLines } from './harness/processes.ts';
@@ -27,6 +28,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   tokens: tokenCounter,
   slow: slowClients,
   llmcost: llmCost,
+  clients: clientCost,
 };
 
 const ALIASES: Record<string, string> = {
@@ -39,6 +41,7 @@ const ALIASES: Record<string, string> = {
   memory: 'scale',
   llmCost: 'llmcost',
   cost: 'llmcost',
+  clientCost: 'clients',
 };
 
 const RESULTS = new URL('./results/latest.json', import.meta.url);

@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { rssMb } from '../support/processStats.ts';
-import type { CollectResult, OpenResult } from './harness/clients/push.ts';
+import type { CollectResult, OpenGraphqlParams, OpenResult } from './harness/clients/push.ts';
 import type { BenchContext } from './harness/context.ts';
 import type { FakeUpstreams } from './harness/fakeUpstreams.ts';
 import { type Figures, plainFigure, ratioFigure } from './harness/figures.ts';
@@ -183,9 +183,9 @@ async function measureSubscriptions(
   const group = `scale-${options.label}`;
   try {
     let run = await writer.createRun(`scale.bench-example.com`);
-    const params = (count: number) => ({
+    const params = (count: number): OpenGraphqlParams => ({
       group,
-      transport: 'ws',
+      client: 'ws',
       count,
       concurrency: 100,
       graphqlUrl: `${options.url}/graphql`,

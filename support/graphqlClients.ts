@@ -183,7 +183,7 @@ export function subscribe<T = Record<string, unknown>>(
  * GraphQL errors are handed on as the server sent them; any other failure (a refused
  * request, a cut stream) ends it as an error, with the HTTP status when there was one.
  */
-function apolloHttpSubscription(
+export function apolloHttpSubscription(
   url: string,
   query: DocumentRef,
   variables: Record<string, unknown>,

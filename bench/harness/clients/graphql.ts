@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { print } from 'graphql';
+import { createClient as createSseClient } from 'graphql-sse';
 import { createClient as createWsClient, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import {
@@ -9,6 +10,7 @@ import {
   EngagementUpdatedDocument,
   StartRunDocument,
 } from '../../../src/generated/graphql.ts';
+import { apolloHttpSubscription } from '../../../support/graphqlClients.ts';
 
 /**
  * The operations the benchmarks send, from src/operations (through codegen): every field a
@@ -19,7 +21,17 @@ export const STATUS_QUERY = print(EngagementStatusDocument);
 export const LIST_QUERY = print(EngagementsDocument);
 export const START_MUTATION = print(StartRunDocument);
 
+/** A transport, each read by its real client library (graphql-ws, graphql-sse, Apollo Client). */
 export type Transport = 'ws' | 'sse' | 'multipart';
+
+/**
+ * A minimal node:http reader of one of the HTTP protocols, in place of its client library:
+ * it isolates the server's cost from the library's, and never stands for the library.
+ */
+export type StreamReader = 'sse_reader' | 'multipart_reader';
+
+/** What reads a subscription: a transport's client library, or a minimal reader. */
+export type SubscriberClient = Transport | StreamReader;
 
 export interface RunEvent {
   version: number;
@@ -41,44 +53,71 @@ export interface RunEventSink {
 
 /**
  * Watches one run, one connection per subscriber, as a browser would: with the real
- * graphql-ws client over WebSocket, or a minimal GraphQL-over-SSE or multipart reader. Returns a function
- * that ends it and closes the connection.
+ * graphql-ws client over WebSocket, graphql-sse over SSE (distinct connections mode), Apollo
+ * Client's HttpLink over multipart HTTP, or a minimal SSE or multipart reader. `sink.next` is
+ * called when the client hands the event to the app. Returns a function that ends it and
+ * closes the connection.
  */
 export function watchRun(
-  transport: Transport,
+  client: SubscriberClient,
   target: SubscriptionTarget,
   variables: { domain: string; runId: string },
   sink: RunEventSink,
   webSocketImpl: typeof WebSocket = WebSocket,
 ): () => void {
-  if (transport === 'ws') {
-    // A close code and the error graphql-ws reports for it are one failure, told once.
-    let failed = false;
-    const once: RunEventSink = {
-      next: (event) => sink.next(event),
-      error(error) {
-        if (failed) return;
-        failed = true;
-        sink.error(error);
-      },
-      complete: () => sink.complete(),
-    };
-    const client = runWatchClient(target.wsUrl, once.error, webSocketImpl, target.token);
-    const unsubscribe = watchRunOn(client, variables, once);
-    // Leave as a browser tab would: `complete` first, then the lazy client closes the socket
-    // once it has no subscription left (dispose afterwards only makes sure).
-    return () => {
-      unsubscribe();
-      setTimeout(() => void client.dispose(), 100);
-    };
+  const auth = target.token ? { Authorization: `Bearer ${target.token}` } : undefined;
+  const payload = { query: WATCH_QUERY, variables };
+  switch (client) {
+    case 'ws':
+      return watchOverWebSocket(target, variables, sink, webSocketImpl);
+    case 'sse': {
+      const sse = createSseClient({ url: target.graphqlUrl, retryAttempts: 0, headers: auth });
+      const unsubscribe = sse.subscribe(payload, graphqlSink(sink) as never);
+      return () => {
+        unsubscribe();
+        sse.dispose();
+      };
+    }
+    case 'multipart':
+      return apolloHttpSubscription(
+        target.graphqlUrl,
+        WATCH_QUERY,
+        variables,
+        auth,
+        graphqlSink(sink) as never,
+      ).unsubscribe;
+    case 'sse_reader':
+      return watchOverSse(target.graphqlUrl, payload, graphqlSink(sink), target.token);
+    case 'multipart_reader':
+      return watchOverMultipart(target.graphqlUrl, payload, graphqlSink(sink), target.token);
   }
-  const watch = transport === 'sse' ? watchOverSse : watchOverMultipart;
-  return watch(
-    target.graphqlUrl,
-    { query: WATCH_QUERY, variables },
-    graphqlSink(sink),
-    target.token,
-  );
+}
+
+function watchOverWebSocket(
+  target: SubscriptionTarget,
+  variables: { domain: string; runId: string },
+  sink: RunEventSink,
+  webSocketImpl: typeof WebSocket,
+): () => void {
+  // A close code and the error graphql-ws reports for it are one failure, told once.
+  let failed = false;
+  const once: RunEventSink = {
+    next: (event) => sink.next(event),
+    error(error) {
+      if (failed) return;
+      failed = true;
+      sink.error(error);
+    },
+    complete: () => sink.complete(),
+  };
+  const client = runWatchClient(target.wsUrl, once.error, webSocketImpl, target.token);
+  const unsubscribe = watchRunOn(client, variables, once);
+  // Leave as a browser tab would: `complete` first, then the lazy client closes the socket
+  // once it has no subscription left (dispose afterwards only makes sure).
+  return () => {
+    unsubscribe();
+    setTimeout(() => void client.dispose(), 100);
+  };
 }
 
 /**
@@ -137,12 +176,11 @@ function graphqlSink(sink: RunEventSink) {
 }
 
 /**
- * GraphQL over SSE ("distinct connections": one POST with `Accept: text/event-stream` per
- * subscription), parsed as a browser's EventSource would: events split on blank lines, the
- * `data:` of each `next` event parsed as JSON. Written on node:http rather than with the
- * graphql-sse client, whose fetch/web-streams path costs ~50 µs of client CPU per event; on
- * this 2-core machine, 1,000 such clients would take the CPU the server needs and measure
- * the clients instead of the server.
+ * The `sse_reader`: GraphQL over SSE ("distinct connections": one POST with `Accept:
+ * text/event-stream` per subscription), parsed as a browser's EventSource would: events
+ * split on blank lines, the `data:` of each `next` event parsed as JSON. On node:http, with
+ * none of the fetch/web-streams work of the graphql-sse client: a diagnostic that isolates
+ * the server's cost.
  */
 function watchOverSse(
   url: string,
@@ -169,11 +207,11 @@ function watchOverSse(
 }
 
 /**
- * Apollo's multipart subscription protocol (`subscriptionSpec=1.0`, what Apollo Client's
- * HttpLink asks for), read as Apollo Client reads it: a part is whole when the delimiter
- * after it has arrived; `{}` parts are heartbeats; `{"payload": ...}` parts are results;
- * `--` after a delimiter closes the stream. Minimal for the same reason as the SSE reader:
- * Apollo Client itself per subscriber would measure the clients.
+ * The `multipart_reader`: Apollo's multipart subscription protocol (`subscriptionSpec=1.0`,
+ * what Apollo Client's HttpLink asks for), read as Apollo Client reads it: a part is whole
+ * when the delimiter after it has arrived; `{}` parts are heartbeats; `{"payload": ...}`
+ * parts are results; `--` after a delimiter closes the stream. A diagnostic like the SSE
+ * reader: none of Apollo Client's own work.
  */
 function watchOverMultipart(
   url: string,

@@ -1,6 +1,7 @@
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { mapLimit, nowMs } from '../stats.ts';
-import { type Transport, watchRun } from './graphql.ts';
+import { type SubscriberClient, watchRun } from './graphql.ts';
 
 /**
  * Client side of the push-latency and subscription-scale benchmarks. For each group, one
@@ -59,7 +60,7 @@ async function rawSubscriber(
 
 export interface OpenGraphqlParams {
   group: string;
-  transport: Transport;
+  client: SubscriberClient;
   count: number;
   /** Subscriptions being opened at once. */
   concurrency: number;
@@ -93,7 +94,7 @@ async function openGraphql(params: OpenGraphqlParams): Promise<OpenResult> {
         const subscriber: Subscriber = { seen: new Map() };
         let first = true;
         const dispose = watchRun(
-          params.transport,
+          params.client,
           params,
           { domain: params.domain, runId: params.runId },
           {
@@ -214,6 +215,25 @@ async function close(params?: { group?: string }): Promise<void> {
   }
 }
 
+/** This process's event-loop delay while the harness writes (see loopDelay*). */
+let loopDelay: IntervalHistogram | undefined;
+
+/** Starts sampling how late this process's event loop runs (1 ms resolution). */
+function loopDelayStart(): void {
+  loopDelay?.disable();
+  loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+}
+
+/** Stops sampling; how late the event loop ran meanwhile, p99 and max, in ms. */
+function loopDelayStop(): { p99Ms: number; maxMs: number } {
+  const histogram = loopDelay;
+  loopDelay = undefined;
+  if (!histogram) return { p99Ms: Number.NaN, maxMs: Number.NaN };
+  histogram.disable();
+  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6 };
+}
+
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   try {
@@ -229,4 +249,6 @@ export const pushHandlers = {
   'push.waitForVersion': waitForVersion,
   'push.collect': collect,
   'push.close': close,
+  'push.loopDelayStart': loopDelayStart,
+  'push.loopDelayStop': loopDelayStop,
 };
