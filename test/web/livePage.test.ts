@@ -478,6 +478,26 @@ describe('the live page on the demo meetings', () => {
     expect(problems).toEqual([]);
   });
 
+  it('says a linked run cannot be shown when it does not exist, and still follows its company', async () => {
+    const missing = crypto.randomUUID();
+    const { page, problems, framesSent } = await open(`/?domain=lumen-retail.com&run=${missing}`);
+    const error = page.getByTestId('run-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe(
+      `This run cannot be shown.Run ${missing} of lumen-retail.com no longer exists.`,
+    );
+    expect(await page.getByTestId('status-text').textContent()).toBe('This run cannot be shown.');
+    expect(await page.getByTestId('log-entry').count()).toBe(0);
+    // A run of the company started now takes the screen, over the same subscription.
+    const started = await server.app.services.runs.start('lumen-retail.com');
+    await page.waitForURL((url) => url.searchParams.get('run') === started.run_id);
+    await waitForFinish(page);
+    expect(await page.getByTestId('run-error').isHidden()).toBe(true);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementsUpdatedDocument))).toHaveLength(1);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementUpdatedDocument))).toHaveLength(0);
+    expect(problems).toEqual([]);
+  });
+
   it('says when the server cannot be reached', async () => {
     const lone = await startTestApp('memory', {
       MEETINGS_FILE: 'demo/meetings.json',

@@ -1,6 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  documentIdOf,
+  EngagementsUpdatedDocument,
+  EngagementUpdatedDocument,
+} from '../../src/generated/graphql.ts';
 import type { RunRecord } from '../../src/model/runRecord.ts';
 import { type FakeFathom, startFakeFathom } from '../../support/fakes/fakeFathom.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
@@ -9,11 +14,6 @@ import { signedDelivery, webhookKey } from '../support/fathomWebhookSigning.ts';
 import { runToEnd } from '../support/runHelpers.ts';
 import { newestWithNewPerson } from '../support/serviceOnFakes.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
-import {
-  documentIdOf,
-  EngagementsUpdatedDocument,
-  EngagementUpdatedDocument,
-} from '../../src/generated/graphql.ts';
 import {
   launchBrowser,
   type OpenedPage,
