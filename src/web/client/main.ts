@@ -87,7 +87,6 @@ let client: LiveClient;
 let clientToken = '';
 let watch: Watch | undefined;
 let company: CompanyFollow | undefined;
-let historyFor: string | undefined;
 let historyTicket = 0;
 
 // ---- Connection and token ----------------------------------------------------------------
@@ -383,8 +382,8 @@ async function loadHistory(domain: string): Promise<void> {
     const data = await client.request(EarlierRunsDocument, { domain, limit: 10 });
     if (ticket !== historyTicket) return; // a newer list was asked for meanwhile
     const runs = data.engagements;
-    historyFor = runs[0]?.domain ?? domain;
-    ui.historyDomain.textContent = `Runs for ${historyFor}, newest first.`;
+    const listed = runs[0]?.domain ?? domain;
+    ui.historyDomain.textContent = `Runs for ${listed}, newest first.`;
     ui.historyCard.hidden = false;
     showHistory(runs);
   } catch (error) {
