@@ -86,7 +86,7 @@ describe('npm start', () => {
       const bundle = await fetch(`${url}${script}`);
       expect(bundle.status).toBe(200);
       expect(bundle.headers.get('content-type')).toContain('text/javascript');
-      expect(await bundle.text()).toContain('engagementUpdated');
+      expect(await bundle.text()).toContain('engagementsUpdated');
       expect(processTree(serving)).toEqual([serving]);
 
       // GraphQL with auth on: refused without the token; with it, a run is written through

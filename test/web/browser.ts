@@ -36,6 +36,8 @@ export interface OpenedPage {
   problems: string[];
   /** Every text frame the page sent over its WebSockets. */
   framesSent: string[];
+  /** Every text frame the page received over its WebSockets. */
+  framesReceived: string[];
   /** Every HTTP(S) request the page made, to prove that nothing leaves the origin. */
   requests: string[];
   close(): Promise<void>;
@@ -63,6 +65,7 @@ export async function openPage(
   const page = await context.newPage();
   const problems: string[] = [];
   const framesSent: string[] = [];
+  const framesReceived: string[] = [];
   const requests: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
@@ -72,6 +75,9 @@ export async function openPage(
   page.on('websocket', (socket) => {
     socket.on('framesent', (frame) => {
       if (typeof frame.payload === 'string') framesSent.push(frame.payload);
+    });
+    socket.on('framereceived', (frame) => {
+      if (typeof frame.payload === 'string') framesReceived.push(frame.payload);
     });
   });
   await page.addInitScript(() => {
@@ -92,7 +98,14 @@ export async function openPage(
     }).observe(document, { subtree: true, childList: true, attributes: true });
   });
   await page.goto(url);
-  return { page, problems, framesSent, requests, close: () => context.close() };
+  return {
+    page,
+    problems,
+    framesSent,
+    framesReceived,
+    requests,
+    close: () => context.close(),
+  };
 }
 
 /** What the recorder saw: stages marked current, and the meeting count shown mid-run. */
@@ -107,4 +120,29 @@ export function progressSeen(
 
 export async function waitForConnection(page: Page, state: string): Promise<void> {
   await page.locator(`[data-testid="connection-status"][data-state="${state}"]`).waitFor();
+}
+
+/** The subscribe frames among `framesSent` that name `document` by its hash. */
+export function subscribesTo(framesSent: readonly string[], documentId: string): string[] {
+  return framesSent.filter((frame) => {
+    const message = JSON.parse(frame) as { type?: string; payload?: { documentId?: string } };
+    return message.type === 'subscribe' && message.payload?.documentId === documentId;
+  });
+}
+
+/**
+ * The run states the page received from `field` (a subscription field's name), as
+ * `runId@version`, one entry per delivery: a state delivered twice is listed twice.
+ */
+export function statesReceived(framesReceived: readonly string[], field: string): string[] {
+  const states: string[] = [];
+  for (const frame of framesReceived) {
+    const message = JSON.parse(frame) as {
+      type?: string;
+      payload?: { data?: Record<string, { runId?: string; version?: number } | null> };
+    };
+    const run = message.type === 'next' ? message.payload?.data?.[field] : undefined;
+    if (run?.runId) states.push(`${run.runId}@${run.version}`);
+  }
+  return states;
 }

@@ -3,6 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   documentIdOf,
+  EngagementsUpdatedDocument,
   EngagementUpdatedDocument,
   StartEngagementSummaryDocument,
 } from '../../src/generated/graphql.ts';
@@ -17,6 +18,8 @@ import {
   openPage,
   PHONE,
   progressSeen,
+  statesReceived,
+  subscribesTo,
   waitForConnection,
 } from './browser.ts';
 
@@ -189,7 +192,7 @@ describe('the live page on the demo meetings', () => {
   });
 
   it('shows the stages live, then the summary with people, goals, challenges and cited meetings', async () => {
-    const { page, problems, requests } = await open();
+    const { page, problems, requests, framesSent, framesReceived } = await open();
     await generate(page, 'https://www.northwind-logistics.com');
 
     await page
@@ -209,6 +212,16 @@ describe('the live page on the demo meetings', () => {
     expect(log.map((entry) => entry.stage)).toEqual(
       expect.arrayContaining(['QUEUED', 'FETCHING_MEETINGS', 'SUMMARIZING', 'DONE']),
     );
+
+    // One subscription, the company's, carried the run: each state reached the page once.
+    const runId = new URL(page.url()).searchParams.get('run');
+    expect(subscribesTo(framesSent, documentIdOf(EngagementsUpdatedDocument))).toHaveLength(1);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementUpdatedDocument))).toHaveLength(0);
+    const delivered = statesReceived(framesReceived, 'engagementsUpdated');
+    expect(delivered.filter((state) => !state.startsWith(`${runId}@`))).toEqual([]);
+    expect(new Set(delivered).size).toBe(delivered.length);
+    // Every state after the first (the start's answer) came over it.
+    for (const version of versions.slice(1)) expect(delivered).toContain(`${runId}@${version}`);
 
     // The stepper was seen on each working stage, and the count appeared before the end.
     const seen = await progressSeen(page);
@@ -397,6 +410,7 @@ describe('the live page on the demo meetings', () => {
     const sent = (document: object) => framesSent.filter((f) => f.includes(documentIdOf(document)));
     expect(sent(StartEngagementSummaryDocument)).toHaveLength(1);
     expect(sent(EngagementUpdatedDocument)).toHaveLength(0);
+    expect(sent(EngagementsUpdatedDocument)).toHaveLength(0);
     // No operation's text leaves the page: every subscribe names its document by hash.
     for (const frame of framesSent.filter((f) => f.includes('"subscribe"'))) {
       expect(JSON.parse(frame)).toMatchObject({
@@ -414,7 +428,7 @@ describe('the live page on the demo meetings', () => {
   });
 
   it('lists earlier runs of the domain, and shows an earlier one when clicked', async () => {
-    const { page, problems } = await open();
+    const { page, problems, framesSent } = await open();
     await generate(page, 'quarry-analytics.io');
     await waitForFinish(page);
     const firstRunId = new URL(page.url()).searchParams.get('run');
@@ -456,8 +470,31 @@ describe('the live page on the demo meetings', () => {
     expect(log).toHaveLength(1);
     expect(log[0]).toMatchObject({ status: 'COMPLETE', stage: 'DONE' });
     expect(await page.getByTestId('meetings-count').textContent()).toBe('4');
+    // Both runs and the earlier one shown came over the company's one subscription.
+    expect(subscribesTo(framesSent, documentIdOf(EngagementsUpdatedDocument))).toHaveLength(1);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementUpdatedDocument))).toHaveLength(0);
     expect(await runs.nth(1).getAttribute('aria-current')).toBe('true');
     expect(await runs.nth(0).getAttribute('aria-current')).toBeNull();
+    expect(problems).toEqual([]);
+  });
+
+  it('says a linked run cannot be shown when it does not exist, and still follows its company', async () => {
+    const missing = crypto.randomUUID();
+    const { page, problems, framesSent } = await open(`/?domain=lumen-retail.com&run=${missing}`);
+    const error = page.getByTestId('run-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe(
+      `This run cannot be shown.Run ${missing} of lumen-retail.com no longer exists.`,
+    );
+    expect(await page.getByTestId('status-text').textContent()).toBe('This run cannot be shown.');
+    expect(await page.getByTestId('log-entry').count()).toBe(0);
+    // A run of the company started now takes the screen, over the same subscription.
+    const started = await server.app.services.runs.start('lumen-retail.com');
+    await page.waitForURL((url) => url.searchParams.get('run') === started.run_id);
+    await waitForFinish(page);
+    expect(await page.getByTestId('run-error').isHidden()).toBe(true);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementsUpdatedDocument))).toHaveLength(1);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementUpdatedDocument))).toHaveLength(0);
     expect(problems).toEqual([]);
   });
 

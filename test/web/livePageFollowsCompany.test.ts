@@ -1,6 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  documentIdOf,
+  EngagementsUpdatedDocument,
+  EngagementUpdatedDocument,
+} from '../../src/generated/graphql.ts';
 import type { RunRecord } from '../../src/model/runRecord.ts';
 import { type FakeFathom, startFakeFathom } from '../../support/fakes/fakeFathom.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../support/fakes/fakeOpenAI.ts';
@@ -9,7 +14,14 @@ import { signedDelivery, webhookKey } from '../support/fathomWebhookSigning.ts';
 import { runToEnd } from '../support/runHelpers.ts';
 import { newestWithNewPerson } from '../support/serviceOnFakes.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
-import { launchBrowser, type OpenedPage, openPage, waitForConnection } from './browser.ts';
+import {
+  launchBrowser,
+  type OpenedPage,
+  openPage,
+  statesReceived,
+  subscribesTo,
+  waitForConnection,
+} from './browser.ts';
 
 /**
  * The live page open on a company follows it: a run started elsewhere (here by a Fathom
@@ -87,7 +99,7 @@ describe('the live page open on a company', () => {
   it('shows a webhook-started run arriving by itself, what changed, and the new insight', async () => {
     const previous = await completeRunThreeDaysAgo();
     opened = await openPage(browser, `${server.url}/?domain=${DOMAIN}&run=${previous.run_id}`);
-    const { page, problems } = opened;
+    const { page, problems, framesSent, framesReceived } = opened;
     await waitForConnection(page, 'connected');
     await page
       .locator('[data-testid="run-status"][data-status="COMPLETE"]')
@@ -129,6 +141,12 @@ describe('the live page open on a company', () => {
       .evaluateAll((items) => items.map((item) => (item as HTMLElement).dataset.stage));
     expect(log[0]).toBe('QUEUED');
     expect(log.at(-1)).toBe('DONE');
+    // Both runs came over one subscription, the company's, each state of them once.
+    expect(subscribesTo(framesSent, documentIdOf(EngagementsUpdatedDocument))).toHaveLength(1);
+    expect(subscribesTo(framesSent, documentIdOf(EngagementUpdatedDocument))).toHaveLength(0);
+    const delivered = statesReceived(framesReceived, 'engagementsUpdated');
+    expect(new Set(delivered).size).toBe(delivered.length);
+    expect(delivered.filter((state) => state.startsWith(`${newRunId}@`)).length).toBe(log.length);
     expect(await page.evaluate(() => (window as { sameDocument?: boolean }).sameDocument)).toBe(
       true,
     );

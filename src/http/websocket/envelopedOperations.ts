@@ -98,7 +98,7 @@ export async function runEnvelopedOperation(
     await events.return?.();
     return;
   }
-  subscriber.onCancel = () => void events.return?.();
+  subscriber.onCancel = { cancelled: () => void events.return?.() };
   forwardEvents(events, results, subscriber);
 }
 

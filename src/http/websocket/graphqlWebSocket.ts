@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
@@ -11,6 +10,7 @@ import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { EngagementYoga } from '../yoga.ts';
 import { runEnvelopedOperation } from './envelopedOperations.ts';
 import {
+  type ConnectionDeps,
   GRAPHQL_TRANSPORT_WS,
   GraphQLWsConnection,
   type Subscriber,
@@ -108,34 +108,35 @@ export function attachGraphQLWebSocket(
   });
 
   const stopKeepAlive = startKeepAliveSweep(wss, options.keepAliveMs);
-  wss.on('connection', (socket, request) => {
-    const tcp: Socket = request.socket;
-    const clientAddress = clientAddressOf(request);
-    perClient.set(clientAddress, (perClient.get(clientAddress) ?? 0) + 1);
-    logger.debug({ clientAddress }, 'WebSocket opened');
-    socket.on('error', (error) => logger.debug({ err: error, clientAddress }, 'WebSocket error'));
-    socket.once('close', (code) => {
-      logger.debug({ clientAddress, code }, 'WebSocket closed');
-      const left = (perClient.get(clientAddress) ?? 1) - 1;
-      if (left <= 0) perClient.delete(clientAddress);
-      else perClient.set(clientAddress, left);
-    });
-    const authenticate = (params: Record<string, unknown>) => {
+  // One object for every connection: a connection holds its client's address, not closures.
+  const connectionDeps: ConnectionDeps = {
+    operations,
+    turnWrites,
+    initTimeoutMs: options.initTimeoutMs,
+    authenticate: (params, clientAddress) => {
       const header = params.Authorization ?? params.authorization;
       return auth
         .authenticate(typeof header === 'string' ? header : undefined, clientAddress)
         .catch(logIfRefused(logger, clientAddress, 'websocket'));
-    };
-    new GraphQLWsConnection(socket, tcp, {
-      authenticate,
-      operations,
-      turnWrites,
-      initTimeoutMs: options.initTimeoutMs,
-      tooFarBehind: (unsentBytes) =>
-        deps.unsentLimit.tooFarBehind('websocket', clientAddress, unsentBytes),
-      onInternalError: (error) =>
-        logger.error({ err: error, clientAddress }, 'WebSocket message failed'),
-    });
+    },
+    tooFarBehind: (unsentBytes, clientAddress) =>
+      deps.unsentLimit.tooFarBehind('websocket', clientAddress, unsentBytes),
+    onInternalError: (error, clientAddress) =>
+      logger.error({ err: error, clientAddress }, 'WebSocket message failed'),
+    onSocketError: (error, clientAddress) =>
+      logger.debug({ err: error, clientAddress }, 'WebSocket error'),
+    onClosed: (code, clientAddress) => {
+      logger.debug({ clientAddress, code }, 'WebSocket closed');
+      const left = (perClient.get(clientAddress) ?? 1) - 1;
+      if (left <= 0) perClient.delete(clientAddress);
+      else perClient.set(clientAddress, left);
+    },
+  };
+  wss.on('connection', (socket, request) => {
+    const clientAddress = clientAddressOf(request);
+    perClient.set(clientAddress, (perClient.get(clientAddress) ?? 0) + 1);
+    logger.debug({ clientAddress }, 'WebSocket opened');
+    new GraphQLWsConnection(socket, request.socket, clientAddress, connectionDeps);
   });
 
   return {

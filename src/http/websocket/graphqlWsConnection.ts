@@ -81,8 +81,16 @@ export interface Subscriber {
   complete(): void;
   /** Something of ours failed while serving it: logged, and the connection closed (4500). */
   abort(error: unknown): void;
-  /** Called once if the client completes the operation or the connection closes first. */
-  onCancel: (() => void) | null;
+  /** Told once if the client completes the operation or the connection closes first. */
+  onCancel: CancelListener | null;
+}
+
+/**
+ * Who is told that a subscriber was cancelled. An object rather than a closure per
+ * subscriber: a stream shared by thousands of subscribers is every one's listener.
+ */
+export interface CancelListener {
+  cancelled(subscriber: Subscriber): void;
 }
 
 /** Runs the operations of every connection. */
@@ -90,9 +98,16 @@ export interface OperationRunner {
   start(subscriber: Subscriber): void;
 }
 
+/**
+ * What every connection of a server runs with: one object for all of them, told which
+ * client each call is about, so that a connection holds no closures of its own.
+ */
 export interface ConnectionDeps {
   /** Resolves to the principal of the `connection_init` payload, or rejects (4403). */
-  authenticate(connectionParams: Record<string, unknown>): Promise<Principal>;
+  authenticate(
+    connectionParams: Record<string, unknown>,
+    clientAddress: string,
+  ): Promise<Principal>;
   operations: OperationRunner;
   /** Lets what is sent in one turn of the event loop leave in one write. */
   turnWrites: TurnWrites;
@@ -102,8 +117,27 @@ export interface ConnectionDeps {
    * Whether a connection with this much data queued and not taken by its socket is too far
    * behind (the shared MAX_UNSENT_BYTES rule); true closes it.
    */
-  tooFarBehind(unsentBytes: number): boolean;
-  onInternalError(error: unknown): void;
+  tooFarBehind(unsentBytes: number, clientAddress: string): boolean;
+  onInternalError(error: unknown, clientAddress: string): void;
+  /** An error event of the socket (a close follows). */
+  onSocketError(error: Error, clientAddress: string): void;
+  /** The socket closed, once, after its operations were cancelled. */
+  onClosed(code: number, clientAddress: string): void;
+}
+
+/** Each open socket's connection, for the listeners every socket shares. */
+const connections = new WeakMap<WebSocket, GraphQLWsConnection>();
+
+function onSocketMessage(this: WebSocket, data: unknown): void {
+  connections.get(this)?.receive(String(data));
+}
+
+function onSocketClose(this: WebSocket, code: number): void {
+  connections.get(this)?.closed(code);
+}
+
+function onSocketError(this: WebSocket, error: Error): void {
+  connections.get(this)?.socketError(error);
 }
 
 /**
@@ -116,21 +150,34 @@ export interface ConnectionDeps {
 export class GraphQLWsConnection implements HeldConnection {
   private initReceived = false;
   private principal: Principal | null = null;
-  private readonly operations = new Map<string, ConnectionSubscriber>();
+  /**
+   * The open operations by id: most connections have one, held in a field; a Map (about
+   * 180 bytes, with its table) is made only for a second one at once.
+   */
+  private operation: ConnectionSubscriber | null = null;
+  private moreOperations: Map<string, ConnectionSubscriber> | null = null;
   private initTimer: NodeJS.Timeout | null = null;
-  /** Messages held back while the socket drains, in order, and their length. */
-  private readonly held: string[] = [];
+  /** Messages held back while the socket drains, in order (made when first needed), and their length. */
+  private held: string[] | null = null;
   private heldBytes = 0;
   /** The socket holds more than SOCKET_HIGH_WATER_BYTES: waiting for its 'drain'. */
   private congested = false;
+
+  /** The socket has closed: 'close' arrived, or the connection gave up on a slow client. */
+  private isClosed = false;
 
   constructor(
     private readonly socket: WebSocket,
     /** The TCP socket under `socket`, whose writes are held to the end of a turn. */
     readonly tcp: Socket,
+    /** Who the connection is for, as every limit and log line names the client. */
+    private readonly clientAddress: string,
     private readonly deps: ConnectionDeps,
   ) {
-    socket.once('close', () => this.closed());
+    // Listeners shared by every socket (no closures per connection): they find this by it.
+    connections.set(socket, this);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
     if (socket.protocol !== GRAPHQL_TRANSPORT_WS) {
       socket.close(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
       return;
@@ -143,7 +190,7 @@ export class GraphQLWsConnection implements HeldConnection {
         );
       }
     }, deps.initTimeoutMs);
-    socket.on('message', (data) => this.receive(String(data)));
+    socket.on('message', onSocketMessage);
   }
 
   /**
@@ -156,7 +203,8 @@ export class GraphQLWsConnection implements HeldConnection {
   send(text: string): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.deps.turnWrites.hold(this);
-    if (this.congested || this.held.length > 0) {
+    if (this.congested || this.held?.length) {
+      this.held ??= [];
       this.held.push(text);
       this.heldBytes += text.length;
       return;
@@ -174,34 +222,37 @@ export class GraphQLWsConnection implements HeldConnection {
   written(): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     const buffered = this.socket.bufferedAmount;
-    if (this.deps.tooFarBehind(buffered + this.heldBytes)) {
-      this.held.length = 0;
+    if (this.deps.tooFarBehind(buffered + this.heldBytes, this.clientAddress)) {
+      this.held = null;
       this.heldBytes = 0;
       this.socket.close(SLOW_CLIENT_CLOSE.code, SLOW_CLIENT_CLOSE.reason);
       const drop = setTimeout(() => this.socket.terminate(), SLOW_CLIENT_CLOSE_GRACE_MS);
       drop.unref();
       this.socket.once('close', () => clearTimeout(drop));
-      this.closed();
+      this.cancelOperations();
     } else if (buffered > SOCKET_HIGH_WATER_BYTES) {
       if (this.congested) return;
       this.congested = true;
+      // Made only when needed: most connections never wait for a drain.
+      this.drained ??= () => {
+        this.congested = false;
+        this.sendHeld();
+      };
       this.tcp.once('drain', this.drained);
-    } else if (this.held.length > 0) {
+    } else if (this.held?.length) {
       this.sendHeld();
     }
   }
 
-  private readonly drained = (): void => {
-    this.congested = false;
-    this.sendHeld();
-  };
+  private drained: (() => void) | null = null;
 
   /** Sends held messages, in order, until the socket is above the high-water mark again. */
   private sendHeld(): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.deps.turnWrites.hold(this);
-    while (this.held.length > 0 && this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) {
-      const text = this.held.shift() as string;
+    const held = this.held;
+    while (held?.length && this.socket.bufferedAmount <= SOCKET_HIGH_WATER_BYTES) {
+      const text = held.shift() as string;
       this.heldBytes -= text.length;
       this.socket.send(text);
     }
@@ -209,10 +260,29 @@ export class GraphQLWsConnection implements HeldConnection {
 
   /** Forgets an operation that ended on the server's side. */
   ended(id: string): void {
-    this.operations.delete(id);
+    this.forget(id);
   }
 
-  private receive(text: string): void {
+  private find(id: string): ConnectionSubscriber | undefined {
+    if (this.operation?.id === id) return this.operation;
+    return this.moreOperations?.get(id);
+  }
+
+  private remember(subscriber: ConnectionSubscriber): void {
+    if (!this.operation) {
+      this.operation = subscriber;
+      return;
+    }
+    this.moreOperations ??= new Map();
+    this.moreOperations.set(subscriber.id, subscriber);
+  }
+
+  private forget(id: string): void {
+    if (this.operation?.id === id) this.operation = null;
+    else this.moreOperations?.delete(id);
+  }
+
+  receive(text: string): void {
     let message: z.infer<typeof clientMessage>;
     try {
       const parsed = clientMessage.safeParse(JSON.parse(text));
@@ -242,7 +312,7 @@ export class GraphQLWsConnection implements HeldConnection {
           this.socket.close(CloseCode.Unauthorized, 'Unauthorized');
           return;
         }
-        if (this.operations.has(message.id)) {
+        if (this.find(message.id)) {
           this.socket.close(
             CloseCode.SubscriberAlreadyExists,
             `Subscriber for ${message.id} already exists`,
@@ -255,7 +325,7 @@ export class GraphQLWsConnection implements HeldConnection {
           message.payload,
           this.principal,
         );
-        this.operations.set(message.id, subscriber);
+        this.remember(subscriber);
         try {
           this.deps.operations.start(subscriber);
         } catch (error) {
@@ -264,8 +334,8 @@ export class GraphQLWsConnection implements HeldConnection {
         return;
       }
       case 'complete': {
-        const subscriber = this.operations.get(message.id);
-        this.operations.delete(message.id);
+        const subscriber = this.find(message.id);
+        this.forget(message.id);
         subscriber?.cancel();
         return;
       }
@@ -283,7 +353,7 @@ export class GraphQLWsConnection implements HeldConnection {
     this.initReceived = true;
     if (this.initTimer) clearTimeout(this.initTimer);
     this.initTimer = null;
-    this.deps.authenticate(connectionParams).then(
+    this.deps.authenticate(connectionParams, this.clientAddress).then(
       (principal) => {
         this.principal = principal;
         this.send('{"type":"connection_ack"}');
@@ -294,21 +364,39 @@ export class GraphQLWsConnection implements HeldConnection {
 
   /** Something of ours failed: logged, and the socket closed with no more said (4500). */
   internalError(error: unknown): void {
-    this.deps.onInternalError(error);
+    this.deps.onInternalError(error, this.clientAddress);
     this.socket.close(CloseCode.InternalServerError, 'Internal server error');
   }
 
-  private closed(): void {
+  socketError(error: Error): void {
+    this.deps.onSocketError(error, this.clientAddress);
+  }
+
+  /** The socket's 'close': its operations end, and the server is told. */
+  closed(code: number): void {
+    connections.delete(this.socket);
+    this.cancelOperations();
+    this.deps.onClosed(code, this.clientAddress);
+  }
+
+  /** No more is sent: the init timer stops, and every open operation is cancelled. */
+  private cancelOperations(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
     if (this.initTimer) clearTimeout(this.initTimer);
-    this.tcp.off('drain', this.drained);
-    const open = [...this.operations.values()];
-    this.operations.clear();
+    if (this.drained) this.tcp.off('drain', this.drained);
+    const open = [
+      ...(this.operation ? [this.operation] : []),
+      ...(this.moreOperations?.values() ?? []),
+    ];
+    this.operation = null;
+    this.moreOperations = null;
     for (const subscriber of open) subscriber.cancel();
   }
 }
 
 class ConnectionSubscriber implements Subscriber {
-  onCancel: (() => void) | null = null;
+  onCancel: CancelListener | null = null;
   private open = true;
   /** `{"id":"…","type":` – the start every message of this operation shares. */
   private readonly head: string;
@@ -349,7 +437,7 @@ class ConnectionSubscriber implements Subscriber {
     this.open = false;
     const onCancel = this.onCancel;
     this.onCancel = null;
-    onCancel?.();
+    onCancel?.cancelled(this);
   }
 
   private end(): boolean {

@@ -7,9 +7,13 @@ import type { WebSocket, WebSocketServer } from 'ws';
  */
 export function startKeepAliveSweep(wss: WebSocketServer, intervalMs: number): () => void {
   const alive = new WeakSet<WebSocket>();
+  // One listener for every socket (no closure each): a pong's emitter is its socket.
+  function answered(this: WebSocket): void {
+    alive.add(this);
+  }
   wss.on('connection', (socket) => {
     alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
+    socket.on('pong', answered);
   });
   const sweep = setInterval(() => {
     for (const socket of wss.clients) {

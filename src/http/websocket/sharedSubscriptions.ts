@@ -6,7 +6,7 @@ import {
 } from 'graphql';
 import { SHARED_STREAM_EXTENSION } from '../../schema/sharedStream.ts';
 import type { SerialisedResults } from '../serialisedResults.ts';
-import type { Subscriber } from './graphqlWsConnection.ts';
+import type { CancelListener, Subscriber } from './graphqlWsConnection.ts';
 
 /** What opening a subscription through envelop gives: its events, or one (error) result. */
 export type OpenedSubscription = ExecutionResult | AsyncIterable<ExecutionResult>;
@@ -71,8 +71,11 @@ export class SharedSubscriptions {
   }
 }
 
-/** One execution of a subscription and everyone it is sent to. */
-class SharedStream {
+/**
+ * One execution of a subscription and everyone it is sent to; told itself when one of them
+ * is cancelled (one listener for all of them, not a closure each).
+ */
+class SharedStream implements CancelListener {
   private readonly subscribers = new Set<Subscriber>();
   /** Subscribers beyond the one the stream's watch counts, as last reported. */
   private counted = 0;
@@ -144,11 +147,11 @@ class SharedStream {
 
   private add(subscriber: Subscriber): void {
     this.subscribers.add(subscriber);
-    subscriber.onCancel = () => this.leave(subscriber);
+    subscriber.onCancel = this;
     this.recount();
   }
 
-  private leave(subscriber: Subscriber): void {
+  cancelled(subscriber: Subscriber): void {
     if (!this.subscribers.delete(subscriber)) return;
     this.recount();
     if (this.subscribers.size === 0 && this.events) {

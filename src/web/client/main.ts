@@ -1,7 +1,7 @@
 import {
   EarlierRunsDocument,
+  EngagementStatusDocument,
   EngagementsUpdatedDocument,
-  EngagementUpdatedDocument,
   type RunFieldsFragment,
   StartEngagementSummaryDocument,
 } from '../../generated/graphql.ts';
@@ -23,10 +23,12 @@ import {
 import { clearSummary, renderSummary, type SummaryElements } from './summaryView.ts';
 
 /**
- * The page's controller: it owns the GraphQL client, starts runs, follows one run at a
- * time over a subscription, follows the company on screen over another (so a run started
- * elsewhere, e.g. by a Fathom webhook, shows up by itself) and keeps the "Earlier runs"
- * list of its domain.
+ * The page's controller: it owns the GraphQL client, starts runs, follows the company on
+ * screen over one subscription (engagementsUpdated: every state of every run of it, so the
+ * run on screen and a run started elsewhere, e.g. by a Fathom webhook, both arrive there),
+ * and keeps the "Earlier runs" list of its domain. The run on screen is read once by itself
+ * only when the company's stream does not start from it (an earlier run opened by a link or
+ * from the list), since that stream starts from the newest run's current state.
  */
 
 const TOKEN_KEY = 'engagement-summary.token';
@@ -71,19 +73,20 @@ const summaryElements: SummaryElements = {
 interface Watch {
   domain: string;
   runId: string;
-  /** States arrive in version order; a resubscription repeats the current one. */
+  /** States arrive in version order; a read or a resubscription may repeat one. */
   lastVersion: number;
   /** When the run was created, once a state of it arrived: a later run is a newer one. */
   createdAt?: string;
   finished: boolean;
-  stop: () => void;
+  /** A read of the run (readRun) is in flight; `readAgain`: one more is due after it. */
+  reading: boolean;
+  readAgain: boolean;
 }
 
 let client: LiveClient;
 let clientToken = '';
 let watch: Watch | undefined;
 let company: CompanyFollow | undefined;
-let historyFor: string | undefined;
 let historyTicket = 0;
 
 // ---- Connection and token ----------------------------------------------------------------
@@ -96,6 +99,8 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
 };
 
 function onConnectionState(state: ConnectionState): void {
+  // graphql-ws subscribes again on a new socket: the company's stream starts over.
+  if (state === 'connected' && company) company.restarted = true;
   ui.connection.dataset.state = state;
   ui.connectionText.textContent = CONNECTION_TEXT[state];
   if (state === 'connected') {
@@ -135,8 +140,7 @@ function connect(token: string): void {
   clientToken = token;
   showTokenError(false);
   client = createLiveClient({ token, onStateChange: onConnectionState });
-  // The run on screen keeps updating over the new connection, and so does its company.
-  if (watch && !watch.finished) subscribe(watch);
+  // The company on screen, and so the run on screen, keeps updating over the new connection.
   if (company) subscribeCompany(company);
 }
 
@@ -188,37 +192,52 @@ function showRunError(message: string, title = 'This run could not finish.'): vo
 
 // ---- Following a run ---------------------------------------------------------------------
 
-function subscribe(current: Watch): void {
-  current.stop();
-  current.stop = client.watch(
-    EngagementUpdatedDocument,
-    { domain: current.domain, runId: current.runId },
-    {
-      next: (data) => {
-        if (watch === current) applyState(current, data.engagementUpdated);
-      },
-      error: (error) => {
-        if (watch !== current) return;
-        reportFailure(error, 'run');
-        if (error.kind === 'graphql') {
-          current.finished = true;
-          progress.statusText.textContent = 'This run cannot be shown.';
-        } else if (error.kind === 'unreachable') {
-          progress.statusText.textContent = 'Lost the connection to the server.';
-        }
-      },
-      complete: () => {
-        if (watch !== current) return;
-        current.finished = true;
-        // The list shows each run's status; this one just changed.
-        if (historyFor === current.domain) void loadHistory(current.domain);
-      },
-    },
-  );
+/**
+ * Reads the run on screen once: its state for a run the company's stream does not start
+ * from, or what it missed while that stream was not there. Later states come with the
+ * company's. A run that does not exist (deleted, or a link to an unknown one) cannot be shown.
+ */
+async function readRun(current: Watch): Promise<void> {
+  if (current.reading) {
+    // The answer may predate what is due now: read again once it is in.
+    current.readAgain = true;
+    return;
+  }
+  current.reading = true;
+  try {
+    const { engagementStatus } = await client.request(EngagementStatusDocument, {
+      domain: current.domain,
+      runId: current.runId,
+    });
+    if (watch !== current) return;
+    const [run] = engagementStatus;
+    if (run) applyState(current, run);
+    else cannotShow(current, `Run ${current.runId} of ${current.domain} no longer exists.`);
+  } catch (error) {
+    if (watch !== current) return;
+    if (error instanceof OperationError && error.kind === 'graphql') {
+      cannotShow(current, error.message);
+    } else {
+      reportFailure(error, 'run');
+    }
+  } finally {
+    current.reading = false;
+    if (current.readAgain && !current.finished && watch === current) {
+      current.readAgain = false;
+      void readRun(current);
+    }
+  }
 }
 
-function applyState(current: Watch, run: RunFieldsFragment): void {
-  if (run.version <= current.lastVersion) return;
+function cannotShow(current: Watch, message: string): void {
+  current.finished = true;
+  showRunError(message, 'This run cannot be shown.');
+  progress.statusText.textContent = 'This run cannot be shown.';
+}
+
+/** Shows a state of the run on screen; false when it was not newer than the one shown. */
+function applyState(current: Watch, run: RunFieldsFragment): boolean {
+  if (run.version <= current.lastVersion) return false;
   current.lastVersion = run.version;
   current.createdAt = run.createdAt;
   showText(ui.runOrigin, run.trigger === 'WEBHOOK' ? 'Started by a new Fathom meeting' : '');
@@ -231,11 +250,18 @@ function applyState(current: Watch, run: RunFieldsFragment): void {
     current.finished = true;
     showRunError(run.error ?? 'The run failed without saying why.');
   }
+  return true;
 }
 
 function followRun(domain: string, runId: string, initial?: RunFieldsFragment): void {
-  watch?.stop();
-  const current: Watch = { domain, runId, lastVersion: 0, finished: false, stop: () => {} };
+  const current: Watch = {
+    domain,
+    runId,
+    lastVersion: 0,
+    finished: false,
+    reading: false,
+    readAgain: false,
+  };
   watch = current;
 
   ui.welcome.hidden = true;
@@ -251,8 +277,8 @@ function followRun(domain: string, runId: string, initial?: RunFieldsFragment): 
   rememberInUrl(domain, runId);
 
   if (initial) applyState(current, initial);
-  subscribe(current);
   followCompany(domain);
+  if (!initial) void readRun(current);
 }
 
 // ---- Following the company ---------------------------------------------------------------
@@ -260,43 +286,65 @@ function followRun(domain: string, runId: string, initial?: RunFieldsFragment): 
 /** The company on screen, followed over engagementsUpdated. Replaced, never mutated. */
 interface CompanyFollow {
   domain: string;
+  /** The stream (re)started and has not yet delivered its first state. */
+  restarted: boolean;
   stop: () => void;
 }
 
 function followCompany(domain: string): void {
   if (company?.domain === domain) return;
   company?.stop();
-  const current: CompanyFollow = { domain, stop: () => {} };
+  const current: CompanyFollow = { domain, restarted: true, stop: () => {} };
   company = current;
   subscribeCompany(current);
 }
 
 function subscribeCompany(current: CompanyFollow): void {
   current.stop();
+  current.restarted = true;
   current.stop = client.watch(
     EngagementsUpdatedDocument,
     { domain: current.domain },
     {
       next: (data) => {
-        if (company === current) onCompanyRun(data.engagementsUpdated);
+        if (company !== current) return;
+        const restarted = current.restarted;
+        current.restarted = false;
+        onCompanyRun(data.engagementsUpdated, restarted);
       },
-      // The run on screen has its own subscription, which reports a lost connection.
-      error: () => {},
+      error: (error) => {
+        if (company !== current) return;
+        // An invalid domain is explained where it was typed, or by the run's own read.
+        if (error.kind === 'graphql') return;
+        reportFailure(error, 'run');
+        if (error.kind === 'unreachable' && watch && !watch.finished) {
+          progress.statusText.textContent = 'Lost the connection to the server.';
+        }
+      },
       complete: () => {},
     },
   );
 }
 
 /**
- * A state of any run of the company on screen. A run that starts after the one shown, once
- * that one has finished, takes the screen (a webhook's run arrives by itself); a run that
- * starts or ends refreshes the list of runs. Only a start takes the screen, so a person who
- * opened an earlier run is not pulled away by each state of a later one.
+ * A state of any run of the company on screen. A state of the run shown is shown. A run
+ * that starts after the one shown, once that one has finished, takes the screen (a
+ * webhook's run arrives by itself); a run that starts or ends refreshes the list of runs.
+ * Only a start takes the screen, so a person who opened an earlier run is not pulled away
+ * by each state of a later one. `first`: the stream's first state since it (re)started,
+ * the newest run's; when that is not the run shown and the run shown has not finished, the
+ * run shown is read once, for the states it may have missed meanwhile.
  */
-function onCompanyRun(run: RunFieldsFragment): void {
+function onCompanyRun(run: RunFieldsFragment, first: boolean): void {
   const shown = watch;
   if (!shown || shown.domain !== run.domain) return;
-  if (run.runId !== shown.runId && run.version === 1 && shown.finished) {
+  if (run.runId === shown.runId) {
+    // The list shows each run's status; this one just changed.
+    if (applyState(shown, run) && run.status !== 'PROCESSING') void loadHistory(run.domain);
+    return;
+  }
+  if (first && !shown.finished) void readRun(shown);
+  if (run.version === 1 && shown.finished) {
     if (shown.createdAt === undefined || run.createdAt > shown.createdAt) {
       followRun(run.domain, run.runId, run);
       void loadHistory(run.domain);
@@ -334,8 +382,8 @@ async function loadHistory(domain: string): Promise<void> {
     const data = await client.request(EarlierRunsDocument, { domain, limit: 10 });
     if (ticket !== historyTicket) return; // a newer list was asked for meanwhile
     const runs = data.engagements;
-    historyFor = runs[0]?.domain ?? domain;
-    ui.historyDomain.textContent = `Runs for ${historyFor}, newest first.`;
+    const listed = runs[0]?.domain ?? domain;
+    ui.historyDomain.textContent = `Runs for ${listed}, newest first.`;
     ui.historyCard.hidden = false;
     showHistory(runs);
   } catch (error) {
