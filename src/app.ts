@@ -178,7 +178,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       logger,
       unsentLimit,
       serialisedResults,
-      onSharedSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
+      onSharedSubscriberChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },
   );

@@ -4,10 +4,14 @@ import type { Logger } from 'pino';
 import { AppError, toGraphQLError } from '../../errors.ts';
 import { logRefusal } from '../refusalLog.ts';
 import { formattedError, type SerialisedResults, streamErrorJson } from '../serialisedResults.ts';
+import type {
+  OpenedSubscription,
+  SharedSubscriptions,
+  StreamSubscriber,
+} from '../sharedSubscriptions.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { EngagementYoga } from '../yoga.ts';
 import type { Subscriber } from './graphqlWsConnection.ts';
-import type { OpenedSubscription, SharedSubscriptions } from './sharedSubscriptions.ts';
 
 /** What every WebSocket operation runs with. */
 export interface EnvelopedOperationsDeps {
@@ -28,8 +32,8 @@ export interface EnvelopedOperationsDeps {
 export async function runEnvelopedOperation(
   deps: EnvelopedOperationsDeps,
   subscriber: Subscriber,
-  /** Where identical subscriptions share one execution; null runs this one alone. */
-  shared: SharedSubscriptions | null,
+  /** Where identical subscriptions to a shared stream share one execution. */
+  shared: SharedSubscriptions,
 ): Promise<void> {
   const { yoga, results } = deps;
   const { payload, principal } = subscriber;
@@ -75,11 +79,11 @@ export async function runEnvelopedOperation(
     variableValues: payload.variables,
     contextValue: await contextFactory(),
   });
-  if (shared?.shareable(schema, operation)) {
+  if (shared.shareable(schema, operation)) {
     // Envelop types a subscription's events loosely; they are execution results.
     shared.serve(
-      subscriber,
-      query,
+      sharedStreamSubscriber(subscriber, results),
+      { document: query, operationName: payload.operationName, variables: payload.variables },
       async () => (await subscribe(await args())) as OpenedSubscription,
     );
     return;
@@ -100,6 +104,31 @@ export async function runEnvelopedOperation(
   }
   subscriber.onCancel = () => void events.return?.();
   forwardEvents(events, results, subscriber);
+}
+
+/** A WebSocket operation as a subscriber of a shared stream: each result sent as its JSON. */
+function sharedStreamSubscriber(
+  subscriber: Subscriber,
+  results: SerialisedResults,
+): StreamSubscriber {
+  return {
+    transport: 'websocket',
+    started() {},
+    next: (result) => subscriber.next(results.of(result)),
+    refused(result) {
+      subscriber.next(results.of(result));
+      subscriber.complete();
+    },
+    fail: (error) => subscriber.fail(streamErrorJson(error)),
+    complete: () => subscriber.complete(),
+    abort: (error) => subscriber.abort(error),
+    get onCancel() {
+      return subscriber.onCancel;
+    },
+    set onCancel(cancel) {
+      subscriber.onCancel = cancel;
+    },
+  };
 }
 
 /**

@@ -1,0 +1,247 @@
+import {
+  type ExecutionResult,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { SubscriptionTransport } from '../metrics.ts';
+import { SHARED_STREAM_EXTENSION } from '../schema/sharedStream.ts';
+
+/** What opening a subscription gives: its events, or one (error) result. */
+export type OpenedSubscription = ExecutionResult | AsyncIterable<ExecutionResult>;
+
+/** Opens a subscription for one subscriber, with that subscriber's own context. */
+export type OpenSubscription = () => Promise<OpenedSubscription>;
+
+/**
+ * One subscriber of a shared stream, as its transport delivers to it (a WebSocket
+ * operation, a streamed HTTP response). Each says the stream's end in its own form.
+ */
+export interface StreamSubscriber {
+  /** The open-subscriptions gauge counts it under this label. */
+  readonly transport: SubscriptionTransport;
+  /** The stream is live: its events follow. */
+  started(): void;
+  next(result: ExecutionResult): void;
+  /** The subscription did not open (an unknown run, bad arguments): its one result. */
+  refused(result: ExecutionResult): void;
+  /** The stream failed (the server shutting down, a lost store). */
+  fail(error: unknown): void;
+  complete(): void;
+  /** Opening it threw: something of ours failed. */
+  abort(error: unknown): void;
+  /** Called once if the subscriber leaves before the stream ends. */
+  onCancel: (() => void) | null;
+}
+
+export interface SharedSubscriptionsDeps {
+  /**
+   * Told how many more (or fewer) subscribers of a transport a stream serves than its watch
+   * counts: the watch counts one, under the transport of the subscriber that opened it.
+   */
+  onJoinerChange(transport: SubscriptionTransport, delta: number): void;
+}
+
+/**
+ * Subscribers that sent the same subscription (document, operation name and variables) to a
+ * field that declares its stream the same for everyone (`extensions.sharedStream`, e.g.
+ * `engagementUpdated`) share one execution of it: the resolver, the watch and the iterators
+ * around it exist once, each event goes to every subscriber as the same result (serialised
+ * and framed once per form). A subscriber who joins a live stream first gets its latest
+ * event, which for such a field is the current state. One leaving never ends the others; the
+ * last leaving ends the stream (and releases its watch). A stream that does not open (bad
+ * arguments, an unknown run) is answered to its opener; those that waited on it open their
+ * own, each answered (and logged) for itself.
+ *
+ * One implementation for every transport: WebSocket operations share before envelop (a
+ * joiner holds only its entry here), streamed HTTP responses inside it, after their own
+ * request was authenticated (useSharedSubscriptionExecution).
+ */
+export class SharedSubscriptions {
+  private readonly streams = new Map<string, SharedStream>();
+
+  constructor(private readonly deps: SharedSubscriptionsDeps) {}
+
+  /** Whether this operation's subscriptions may share a stream: its one root field says so. */
+  shareable(schema: GraphQLSchema, operation: OperationDefinitionNode | null | undefined): boolean {
+    if (operation?.operation !== 'subscription') return false;
+    const [selection, ...others] = operation.selectionSet.selections;
+    if (others.length > 0 || selection?.kind !== Kind.FIELD || selection.directives?.length) {
+      return false;
+    }
+    const field = schema.getSubscriptionType()?.getFields()[selection.name.value];
+    return field?.extensions?.[SHARED_STREAM_EXTENSION] === true;
+  }
+
+  /**
+   * Joins the live stream of the same operation, or opens it with `open` for everyone.
+   * `document` names the document (its text, or an id that stands for it).
+   */
+  serve(
+    subscriber: StreamSubscriber,
+    operation: { document: string; operationName?: string | null; variables?: unknown },
+    open: OpenSubscription,
+  ): void {
+    const { document, operationName, variables } = operation;
+    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${document}`;
+    const known = this.streams.get(key);
+    if (known) {
+      known.join(subscriber, open);
+      return;
+    }
+    const stream = new SharedStream(this.deps, () => this.streams.delete(key));
+    this.streams.set(key, stream);
+    stream.open(subscriber, open);
+  }
+}
+
+/** One execution of a subscription and everyone it is sent to. */
+class SharedStream {
+  private readonly subscribers = new Set<StreamSubscriber>();
+  /**
+   * Those who joined before the stream opened, with their own way to open it: if it does not
+   * open for its opener, each opens its own.
+   */
+  private readonly waiting = new Map<StreamSubscriber, OpenSubscription>();
+  /** The transport of the subscriber whose context opened the watch (the watch counts it). */
+  private openedBy: SubscriptionTransport | null = null;
+  /** Per transport: its subscribers here, and what was last reported beyond the watch. */
+  private readonly present = new Map<SubscriptionTransport, number>();
+  private readonly counted = new Map<SubscriptionTransport, number>();
+  private events: AsyncIterator<ExecutionResult> | null = null;
+  private latest: ExecutionResult | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly deps: SharedSubscriptionsDeps,
+    private readonly forget: () => void,
+  ) {}
+
+  join(subscriber: StreamSubscriber, open: OpenSubscription): void {
+    this.add(subscriber);
+    if (!this.events) {
+      this.waiting.set(subscriber, open);
+      return;
+    }
+    subscriber.started();
+    if (this.latest !== null) subscriber.next(this.latest);
+  }
+
+  open(opener: StreamSubscriber, open: OpenSubscription): void {
+    this.openedBy = opener.transport;
+    this.add(opener);
+    open().then(
+      (opened) => this.opened(opener, opened),
+      (error: unknown) => {
+        this.end();
+        this.takeAll();
+        opener.abort(error);
+        this.openWaiting();
+      },
+    );
+  }
+
+  private opened(opener: StreamSubscriber, opened: OpenedSubscription): void {
+    if (!(Symbol.asyncIterator in opened)) {
+      // Refused before any event: the opener gets the answer; each waiter asks for itself.
+      this.end();
+      this.takeAll();
+      opener.refused(opened);
+      this.openWaiting();
+      return;
+    }
+    this.events = opened[Symbol.asyncIterator]();
+    this.waiting.clear();
+    if (this.subscribers.size === 0) {
+      this.end();
+      void this.events.return?.();
+      return;
+    }
+    for (const subscriber of this.subscribers) subscriber.started();
+    this.pull(this.events);
+  }
+
+  /** Each subscriber that waited on a stream that did not open opens its own. */
+  private openWaiting(): void {
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const [subscriber, open] of waiting) {
+      new SharedStream(this.deps, () => {}).open(subscriber, open);
+    }
+  }
+
+  /** Chained callbacks, not an async loop: a waiting stream holds only its pending `next`. */
+  private pull(events: AsyncIterator<ExecutionResult>): void {
+    events.next().then(
+      (step) => {
+        if (step.done) {
+          this.end();
+          for (const subscriber of this.takeAll()) subscriber.complete();
+          return;
+        }
+        this.latest = step.value;
+        for (const subscriber of this.subscribers) subscriber.next(step.value);
+        this.pull(events);
+      },
+      (error: unknown) => {
+        this.end();
+        for (const subscriber of this.takeAll()) subscriber.fail(error);
+      },
+    );
+  }
+
+  private add(subscriber: StreamSubscriber): void {
+    this.subscribers.add(subscriber);
+    subscriber.onCancel = () => this.leave(subscriber);
+    this.tally(subscriber.transport, 1);
+    this.recount();
+  }
+
+  private leave(subscriber: StreamSubscriber): void {
+    if (!this.subscribers.delete(subscriber)) return;
+    this.waiting.delete(subscriber);
+    this.tally(subscriber.transport, -1);
+    this.recount();
+    if (this.subscribers.size === 0 && this.events) {
+      this.end();
+      void this.events.return?.();
+    }
+  }
+
+  /** No one joins this stream any more; a later subscriber opens a new one. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.forget();
+  }
+
+  private takeAll(): StreamSubscriber[] {
+    const all = [...this.subscribers];
+    this.subscribers.clear();
+    this.present.clear();
+    for (const subscriber of all) subscriber.onCancel = null;
+    this.recount();
+    return all;
+  }
+
+  /**
+   * Reports, per transport, the subscribers the watch does not count: all of them but one
+   * of the opener's transport while anyone is subscribed (-1 there once the opener's
+   * transport has no one left, as its watch still counts one).
+   */
+  private recount(): void {
+    const transports = new Set([...this.present.keys(), ...this.counted.keys()]);
+    for (const transport of transports) {
+      let beyondWatch = this.present.get(transport) ?? 0;
+      if (transport === this.openedBy && this.subscribers.size > 0) beyondWatch -= 1;
+      const before = this.counted.get(transport) ?? 0;
+      if (beyondWatch === before) continue;
+      this.deps.onJoinerChange(transport, beyondWatch - before);
+      this.counted.set(transport, beyondWatch);
+    }
+  }
+
+  private tally(transport: SubscriptionTransport, delta: number): void {
+    this.present.set(transport, (this.present.get(transport) ?? 0) + delta);
+  }
+}
