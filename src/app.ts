@@ -20,6 +20,7 @@ import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
 import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
 import { SerialisedResults } from './http/serialisedResults.ts';
+import { SharedSubscriptions } from './http/sharedSubscriptions.ts';
 import { TrustedDocuments } from './http/trustedDocuments.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { attachGraphQLWebSocket } from './http/websocket/graphqlWebSocket.ts';
@@ -111,7 +112,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useTrustedDocuments(trustedDocuments, { logger, clientAddressOf }),
       useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
-      useSharedSubscriptionExecution(),
+      useSharedSubscriptionExecution(
+        new SharedSubscriptions({
+          onJoinerChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
+        }),
+      ),
       useStreamedSubscriptions({
         serialisedResults,
         limit: unsentLimit,

@@ -22,14 +22,15 @@ export interface StreamSubscriber {
   readonly transport: SubscriptionTransport;
   /** The stream is live: its events follow. */
   started(): void;
-  next(result: ExecutionResult): void;
+  send(result: ExecutionResult): void;
   /** The subscription did not open (an unknown run, bad arguments): its one result. */
   refused(result: ExecutionResult): void;
   /** The stream failed (the server shutting down, a lost store). */
-  fail(error: unknown): void;
-  complete(): void;
+  failed(error: unknown): void;
+  /** The stream ended. */
+  completed(): void;
   /** Opening it threw: something of ours failed. */
-  abort(error: unknown): void;
+  aborted(error: unknown): void;
   /** Called once if the subscriber leaves before the stream ends. */
   onCancel: (() => void) | null;
 }
@@ -124,7 +125,7 @@ class SharedStream {
       return;
     }
     subscriber.started();
-    if (this.latest !== null) subscriber.next(this.latest);
+    if (this.latest !== null) subscriber.send(this.latest);
   }
 
   open(opener: StreamSubscriber, open: OpenSubscription): void {
@@ -135,7 +136,7 @@ class SharedStream {
       (error: unknown) => {
         this.end();
         this.takeAll();
-        opener.abort(error);
+        opener.aborted(error);
         this.openWaiting();
       },
     );
@@ -176,16 +177,16 @@ class SharedStream {
       (step) => {
         if (step.done) {
           this.end();
-          for (const subscriber of this.takeAll()) subscriber.complete();
+          for (const subscriber of this.takeAll()) subscriber.completed();
           return;
         }
         this.latest = step.value;
-        for (const subscriber of this.subscribers) subscriber.next(step.value);
+        for (const subscriber of this.subscribers) subscriber.send(step.value);
         this.pull(events);
       },
       (error: unknown) => {
         this.end();
-        for (const subscriber of this.takeAll()) subscriber.fail(error);
+        for (const subscriber of this.takeAll()) subscriber.failed(error);
       },
     );
   }

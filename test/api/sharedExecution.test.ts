@@ -1,6 +1,7 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { useSharedSubscriptionExecution } from '../../src/http/plugins/useSharedSubscriptionExecution.ts';
+import { SharedSubscriptions } from '../../src/http/sharedSubscriptions.ts';
 
 describe('shared subscription execution', () => {
   it('executes an event once for all subscribers of the same operation', async () => {
@@ -28,7 +29,8 @@ describe('shared subscription execution', () => {
         },
       },
     });
-    const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution()] });
+    const streams = new SharedSubscriptions({ onJoinerChange: () => {} });
+    const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution(streams)] });
 
     const collect = async (label: string) => {
       const { parse, subscribe, contextFactory } = yoga.getEnveloped({});

@@ -114,14 +114,14 @@ function sharedStreamSubscriber(
   return {
     transport: 'websocket',
     started() {},
-    next: (result) => subscriber.next(results.of(result)),
+    send: (result) => subscriber.next(results.of(result)),
     refused(result) {
       subscriber.next(results.of(result));
       subscriber.complete();
     },
-    fail: (error) => subscriber.fail(streamErrorJson(error)),
-    complete: () => subscriber.complete(),
-    abort: (error) => subscriber.abort(error),
+    failed: (error) => subscriber.fail(streamErrorJson(error)),
+    completed: () => subscriber.complete(),
+    aborted: (error) => subscriber.abort(error),
     get onCancel() {
       return subscriber.onCancel;
     },
