@@ -54,9 +54,11 @@ export interface SharedSubscriptionsDeps {
  * arguments, an unknown run) is answered to its opener; those that waited on it open their
  * own, each answered (and logged) for itself.
  *
- * One implementation for every transport: WebSocket operations share before envelop (a
- * joiner holds only its entry here), streamed HTTP responses inside it, after their own
- * request was authenticated (useSharedSubscriptionExecution).
+ * One implementation for every transport, each sharing as early as it can admit a
+ * subscriber for itself: WebSocket operations before envelop (the connection was
+ * authenticated at its start), streamed HTTP requests before Yoga runs their parameters,
+ * once their own token is accepted (useSharedHttpStreams). A joiner holds its entry here and
+ * what its transport needs to deliver, nothing of envelop.
  */
 export class SharedSubscriptions {
   private readonly streams = new Map<string, SharedStream>();
@@ -78,13 +80,8 @@ export class SharedSubscriptions {
    * Joins the live stream of the same operation, or opens it with `open` for everyone.
    * `document` names the document (its text, or an id that stands for it).
    */
-  serve(
-    subscriber: StreamSubscriber,
-    operation: { document: string; operationName?: string | null; variables?: unknown },
-    open: OpenSubscription,
-  ): void {
-    const { document, operationName, variables } = operation;
-    const key = `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${document}`;
+  serve(subscriber: StreamSubscriber, operation: SharedOperation, open: OpenSubscription): void {
+    const key = streamKey(operation);
     const known = this.streams.get(key);
     if (known) {
       known.join(subscriber, open);
@@ -94,6 +91,22 @@ export class SharedSubscriptions {
     this.streams.set(key, stream);
     stream.open(subscriber, open);
   }
+
+  /** Whether a subscriber of this operation would join a stream rather than open one. */
+  serving(operation: SharedOperation): boolean {
+    return this.streams.has(streamKey(operation));
+  }
+}
+
+/** What makes two subscriptions the same: `document` names the document (its text). */
+export interface SharedOperation {
+  document: string;
+  operationName?: string | null;
+  variables?: unknown;
+}
+
+function streamKey({ document, operationName, variables }: SharedOperation): string {
+  return `${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${document}`;
 }
 
 /** One execution of a subscription and everyone it is sent to. */

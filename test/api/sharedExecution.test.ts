@@ -1,7 +1,6 @@
 import { createSchema, createYoga } from 'graphql-yoga';
 import { describe, expect, it } from 'vitest';
 import { useSharedSubscriptionExecution } from '../../src/http/plugins/useSharedSubscriptionExecution.ts';
-import { SharedSubscriptions } from '../../src/http/sharedSubscriptions.ts';
 
 describe('shared subscription execution', () => {
   it('executes an event once for all subscribers of the same operation', async () => {
@@ -29,8 +28,7 @@ describe('shared subscription execution', () => {
         },
       },
     });
-    const streams = new SharedSubscriptions({ onJoinerChange: () => {} });
-    const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution(streams)] });
+    const yoga = createYoga({ schema, plugins: [useSharedSubscriptionExecution()] });
 
     const collect = async (label: string) => {
       const { parse, subscribe, contextFactory } = yoga.getEnveloped({});

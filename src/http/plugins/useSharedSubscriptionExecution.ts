@@ -4,29 +4,16 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
   execute,
-  getOperationAST,
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { GraphQLContext } from '../../context.ts';
-import { IteratedSubscriber } from '../iteratedSubscriber.ts';
-import type { OpenedSubscription, SharedSubscriptions } from '../sharedSubscriptions.ts';
 import { INTERPRETED_EXECUTIONS, jitRunsLikeGraphqlJs } from './useCompiledExecution.ts';
 
 type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Shares the subscriptions of every operation that reaches envelop's subscribe (over HTTP,
- * and WebSocket operations that open a stream):
- *
- * - Identical subscriptions (document, operation name, variables) to a shared-stream field
- *   (`engagementUpdated`) share one stream (SharedSubscriptions): one resolver subscribe, one
- *   watch iterator, one execution per state, whatever the number of SSE and multipart
- *   responses. Each request has already been authenticated (its context built) and its
- *   document checked (trusted documents, validation) by then, so every subscriber is
- *   admitted for itself; what it skips is everything its own subscription would hold.
- * - Otherwise each subscription event is executed once per distinct operation instead of
- *   once per subscriber, on every transport. A write of a run reaches every watcher of that run in the
+ * Executes each subscription event once per distinct operation instead of once per
+ * subscriber, on every transport. A write of a run reaches every watcher of that run in the
  * process as the same message object (runs.watch shares one watch per run), so subscribers
  * that sent the same document with the same variables share one execution result; only
  * serialisation (once per result over WebSocket) and framing remain per transport.
@@ -35,63 +22,41 @@ type MaybePromise<T> = T | Promise<T>;
  * asking is checked when the subscription is set up, not per event). A field whose value
  * depends on the viewer must not be added to EngagementRun without revisiting this.
  */
-export function useSharedSubscriptionExecution(streams: SharedSubscriptions): Plugin {
+export function useSharedSubscriptionExecution(): Plugin {
   const resultsByEvent = new WeakMap<object, Map<string, MaybePromise<ExecutionResult>>>();
   const executeEvent = eventExecutor();
   const documentIds = new WeakMap<DocumentNode, number>();
   let nextDocumentId = 1;
 
-  /** The document's number: Yoga parses a text once, so the same text is the same node. */
-  const documentId = (document: DocumentNode): string => {
-    let id = documentIds.get(document);
+  const operationKey = (args: ExecutionArgs): string => {
+    let id = documentIds.get(args.document);
     if (id === undefined) {
       id = nextDocumentId++;
-      documentIds.set(document, id);
+      documentIds.set(args.document, id);
     }
-    return String(id);
-  };
-  const operationKey = (args: ExecutionArgs): string =>
-    `${documentId(args.document)}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
-
-  /** One subscription of its own: its source stream, each event executed once per operation. */
-  const subscribeAlone = async (args: ExecutionArgs): Promise<OpenedSubscription> => {
-    const source = await createSourceEventStream(args);
-    if (!isAsyncIterable(source)) return source;
-    const key = operationKey(args);
-    return mapAsyncIterable(source, (event) => {
-      if (typeof event !== 'object' || event === null) return executeEvent(args, event);
-      let byOperation = resultsByEvent.get(event);
-      if (!byOperation) {
-        byOperation = new Map();
-        resultsByEvent.set(event, byOperation);
-      }
-      let result = byOperation.get(key);
-      if (!result) {
-        result = executeEvent(args, event);
-        byOperation.set(key, result);
-      }
-      return result;
-    });
+    return `${id}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? {})}`;
   };
 
   return {
     onSubscribe({ setSubscribeFn }) {
-      setSubscribeFn(((args: ExecutionArgs) => {
-        if (!streams.shareable(args.schema, getOperationAST(args.document, args.operationName))) {
-          return subscribeAlone(args);
-        }
-        const { transport } = args.contextValue as GraphQLContext;
-        const subscriber = new IteratedSubscriber(transport);
-        streams.serve(
-          subscriber,
-          {
-            document: documentId(args.document),
-            operationName: args.operationName,
-            variables: args.variableValues,
-          },
-          () => subscribeAlone(args),
-        );
-        return subscriber.opened;
+      setSubscribeFn((async (args: ExecutionArgs) => {
+        const source = await createSourceEventStream(args);
+        if (!isAsyncIterable(source)) return source;
+        const key = operationKey(args);
+        return mapAsyncIterable(source, (event) => {
+          if (typeof event !== 'object' || event === null) return executeEvent(args, event);
+          let byOperation = resultsByEvent.get(event);
+          if (!byOperation) {
+            byOperation = new Map();
+            resultsByEvent.set(event, byOperation);
+          }
+          let result = byOperation.get(key);
+          if (!result) {
+            result = executeEvent(args, event);
+            byOperation.set(key, result);
+          }
+          return result;
+        });
       }) as never);
     },
   };
