@@ -1,3 +1,4 @@
+import { parse, print } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ENGAGEMENT_UPDATED,
@@ -218,6 +219,42 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
     expect(await gauge(server, 'sse')).toBe(0);
     expect(await gauge(server, 'multipart')).toBe(0);
+  });
+
+  it('counts the subscribers of one stream under their own transports when the opener leaves', async () => {
+    const { runId, run } = await serveOneRun();
+    // Anonymous, and already with the __typename Apollo Client adds: both clients send the
+    // same operation.
+    const document = print(
+      parse(`subscription ($domain: String!, $runId: ID!) {
+        engagementUpdated(domain: $domain, runId: $runId) { __typename version }
+      }`),
+    );
+    const watchTyped = (transport: Transport) => {
+      const sub = subscribe<Watched>({ transport, ...server }, document, {
+        domain: 'acme.com',
+        runId,
+      });
+      open.push(sub);
+      return sub;
+    };
+    const opener = watchTyped('sse');
+    await opener.waitFor(1);
+    const joiners = [watchTyped('multipart'), watchTyped('multipart')];
+    await Promise.all(joiners.map((s) => s.waitFor(1)));
+    expect(server.app.services.runs.openWatches).toBe(1);
+    expect(await gauge(server, 'sse')).toBe(1);
+    expect(await gauge(server, 'multipart')).toBe(2);
+    await opener.dispose();
+    await expect.poll(() => gauge(server, 'sse')).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(2);
+    await run.report({ stage: 'fetching_meetings' });
+    await Promise.all(joiners.map((s) => s.waitFor(2)));
+    await Promise.all(joiners.map((s) => s.dispose()));
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    run.finish(sampleSummary());
   });
 
   it('releases the watch of a shared HTTP stream when its last subscriber leaves', async () => {
