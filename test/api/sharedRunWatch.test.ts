@@ -257,6 +257,33 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     run.finish(sampleSummary());
   });
 
+  it('releases an HTTP subscriber that left while the stream it joined was opening', async () => {
+    const { runId, run } = await serveOneRun();
+    const { store } = server.app.backend;
+    const read = store.get.bind(store);
+    let opening!: () => void;
+    const opened = new Promise<void>((resolve) => (opening = resolve));
+    const reads = vi.spyOn(store, 'get').mockImplementation(async (...args) => {
+      await opened; // the run's snapshot read, held until the joiner has left
+      return read(...args);
+    });
+    const opener = watchRun('sse', runId);
+    await expect.poll(() => reads.mock.calls.some(([, id]) => id === runId)).toBe(true);
+    const joiner = watchRun('sse', runId);
+    // Counted as it joins; the opener is counted by its watch, once it has opened.
+    await expect.poll(() => gauge(server, 'sse')).toBe(1);
+    await joiner.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    opening();
+    await opener.waitFor(1);
+    await expect.poll(() => gauge(server, 'sse')).toBe(1);
+    expect(joiner.events).toEqual([]);
+    await opener.dispose();
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    run.finish(sampleSummary());
+  });
+
   it('releases the watch of a shared HTTP stream when its last subscriber leaves', async () => {
     const { runId, run } = await serveOneRun();
     const subs = [
