@@ -5,10 +5,10 @@ import type { OpenedSubscription, StreamSubscriber } from './sharedSubscriptions
 const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
 
 /**
- * A subscriber of a shared stream as envelop expects a subscription to be: `opened` resolves
- * to what its own subscribe would have (an async iterator of the stream's events once it is
- * live, or the one result of a refusal), and ending the iterator (the response closing)
- * leaves the stream. Events the consumer has not asked for yet wait here, in order (a
+ * A subscriber of a shared stream as Yoga expects an operation's result: `opened` resolves to
+ * what running the request on its own would have given (an async iterator of the stream's
+ * events once it is live, or the one result of a refusal), and ending the iterator (the
+ * response closing) leaves the stream. Events the consumer has not asked for yet wait here, in order (a
  * streamed response asks for the next as soon as it has queued one).
  */
 export class IteratedSubscriber
