@@ -7,11 +7,12 @@ import type { Backend } from './backends.ts';
 import type { Config } from './config.ts';
 import type { AppServices } from './context.ts';
 import { createWorker } from './createWorker.ts';
-import { createClientAddressOf } from './http/clientAddress.ts';
+import { createClientAddressOf, UNKNOWN_ADDRESS } from './http/clientAddress.ts';
 import { createHttpServer } from './http/httpServer.ts';
 import { useCompiledExecution } from './http/plugins/useCompiledExecution.ts';
 import { useHardening } from './http/plugins/useHardening.ts';
 import { useRefusedSubscriptionRelease } from './http/plugins/useRefusedSubscriptionRelease.ts';
+import { useSharedHttpStreams } from './http/plugins/useSharedHttpStreams.ts';
 import { useSharedSubscriptionExecution } from './http/plugins/useSharedSubscriptionExecution.ts';
 import { useStreamedSubscriptions } from './http/plugins/useStreamedSubscriptions.ts';
 import { useTrustedDocuments } from './http/plugins/useTrustedDocuments.ts';
@@ -20,6 +21,7 @@ import { createFathomWebhookRoute } from './http/routes/fathomWebhookRoute.ts';
 import { createOperationalRoutes } from './http/routes/operationalRoutes.ts';
 import { createPollingRoutes } from './http/routes/pollingRoutes.ts';
 import { SerialisedResults } from './http/serialisedResults.ts';
+import { SharedSubscriptions } from './http/sharedSubscriptions.ts';
 import { TrustedDocuments } from './http/trustedDocuments.ts';
 import { UnsentDataLimit } from './http/unsentDataLimit.ts';
 import { attachGraphQLWebSocket } from './http/websocket/graphqlWebSocket.ts';
@@ -111,6 +113,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useTrustedDocuments(trustedDocuments, { logger, clientAddressOf }),
       useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
+      useSharedHttpStreams({
+        streams: new SharedSubscriptions({
+          onJoinerChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
+        }),
+        admit: (request, req) =>
+          auth.authenticate(
+            request.headers.get('authorization'),
+            req ? clientAddressOf(req) : UNKNOWN_ADDRESS,
+          ),
+      }),
       useSharedSubscriptionExecution(),
       useStreamedSubscriptions({
         serialisedResults,
@@ -178,7 +190,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       logger,
       unsentLimit,
       serialisedResults,
-      onSharedSubscriberChange: (delta) => metrics.subscriptionChanged('websocket', delta),
+      onSharedSubscriberChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },
   );

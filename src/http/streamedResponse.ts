@@ -77,8 +77,9 @@ export interface StreamedResponseOptions {
  *   response is destroyed (the client sees the stream cut).
  * - A heartbeat goes out whenever nothing else did for `heartbeatMs` (one timer per
  *   response, re-armed by each write, not a timer per write).
- * - The client leaving (the response closing) ends the subscription, which releases its
- *   watch and the open-subscriptions gauge; so does a cut for falling behind.
+ * - The client leaving (the response closing, or closed already while its subscription was
+ *   set up) ends the subscription, which releases its watch or its place in a shared stream,
+ *   and the open-subscriptions gauge; so does a cut for falling behind.
  * - A failed stream is told to the client in the form's own way, then the stream closes.
  *
  * No async functions: a subscription waiting for its next event holds a pending promise,
@@ -135,6 +136,8 @@ export function streamedResponseBody(
     send(framing.heartbeat);
   }, heartbeatMs);
   res.once('close', release);
+  // The client left while its subscription was being set up: no close is coming.
+  if (res.destroyed) release();
 
   const pull = () => {
     iterator.next().then(

@@ -1,3 +1,4 @@
+import { parse, print } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ENGAGEMENT_UPDATED,
@@ -39,14 +40,18 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     await server.close();
   });
 
-  /** The service with a scripted pipeline, and one run of acme.com started on it. */
-  async function serveOneRun() {
+  /**
+   * The service with a scripted pipeline, and one run of acme.com started on it; with
+   * `token`, the service accepts that token alone.
+   */
+  async function serveOneRun(token?: string) {
     const pipeline = new ScriptedPipeline();
-    server = await startTestApp(backend, {}, { pipeline });
+    server = await startTestApp(backend, token ? { AUTH_TOKENS: token } : {}, { pipeline });
     const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
       server.graphqlUrl,
       START,
       { domain: 'acme.com' },
+      token ? { authorization: `Bearer ${token}` } : {},
     );
     const runId = started.data?.startEngagementSummary.runId as string;
     return { runId, run: await pipeline.started(runId) };
@@ -71,9 +76,10 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     const small = Array.from({ length: 5 }, (_, i) => watch(i < 3 ? 'ws' : 'sse', SMALL_WATCH));
     await Promise.all([...full, ...small].map((s) => s.waitFor(1)));
     expect(server.app.services.runs.watchedChannels).toBe(1);
-    // Each SSE subscriber watches; the 13 WebSocket subscribers, with two documents between
-    // them, share two executions of their subscription (two watchers).
-    expect(server.app.services.runs.openWatches).toBe(12 + 2);
+    // Subscribers of one document share one execution of it per transport family (WebSocket
+    // operations before envelop, streamed HTTP requests before Yoga runs them): two
+    // documents, both over WebSocket and SSE, four watchers.
+    expect(server.app.services.runs.openWatches).toBe(4);
     expect(reads.mock.calls.filter(([, id]) => id === runId)).toHaveLength(1);
     if (server.app.backend.redis) {
       const channel = server.app.keys.runChannel('acme.com', runId);
@@ -161,6 +167,194 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     await Promise.all([second.dispose(), third.dispose()]);
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
     expect(await gauge(server, 'websocket')).toBe(0);
+    run.finish(sampleSummary());
+  });
+
+  /** Subscribes to acme.com's run `runId` on `transport`, closed after the test. */
+  const watchRun = (transport: Transport, runId: string, token?: string) => {
+    const sub = subscribe<Watched>({ transport, ...server, token }, ENGAGEMENT_UPDATED, {
+      domain: 'acme.com',
+      runId,
+    });
+    open.push(sub);
+    return sub;
+  };
+  const versions = (sub: Subscription<Watched>) =>
+    sub.events.map((e) => e.engagementUpdated?.version);
+
+  it('serves identical SSE and multipart subscriptions from one stream, each counted', async () => {
+    const { runId, run } = await serveOneRun();
+    const opener = watchRun('sse', runId);
+    await opener.waitFor(1);
+    const sse = Array.from({ length: 4 }, () => watchRun('sse', runId));
+    const multipart = Array.from({ length: 5 }, () => watchRun('multipart', runId));
+    await Promise.all([...sse, ...multipart].map((s) => s.waitFor(1)));
+    // One stream per document: Apollo Client sends its own text of it (with __typename).
+    expect(server.app.services.runs.openWatches).toBe(2);
+    expect(await gauge(server, 'sse')).toBe(5);
+    expect(await gauge(server, 'multipart')).toBe(5);
+
+    await run.report({ stage: 'fetching_meetings' });
+    await Promise.all([opener, ...sse, ...multipart].map((s) => s.waitFor(2)));
+    // Those who join the live stream get the run's current state first.
+    const late = [watchRun('sse', runId), watchRun('multipart', runId)];
+    await Promise.all(late.map((s) => s.waitFor(1)));
+    for (const sub of late) expect(versions(sub)).toEqual([2]);
+    expect(server.app.services.runs.openWatches).toBe(2);
+
+    // The subscriber that opened the stream leaves, and one multipart subscriber: the rest go on.
+    const [leaving, ...staying] = multipart as [Subscription<Watched>, ...Subscription<Watched>[]];
+    await Promise.all([opener.dispose(), leaving.dispose()]);
+    await expect.poll(() => gauge(server, 'sse')).toBe(5);
+    await expect.poll(() => gauge(server, 'multipart')).toBe(5);
+    await run.report({ stage: 'summarizing' });
+    run.finish(sampleSummary());
+
+    for (const sub of [...sse, ...staying, ...late]) {
+      expect(await sub.ended).toBe('complete');
+      expect(sub.errors).toEqual([]);
+    }
+    for (const sub of [...sse, ...staying]) expect(versions(sub)).toEqual([1, 2, 3, 4]);
+    for (const sub of late) expect(versions(sub)).toEqual([2, 3, 4]);
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(0);
+  });
+
+  it('counts the subscribers of one stream under their own transports when the opener leaves', async () => {
+    const { runId, run } = await serveOneRun();
+    // Anonymous, and already with the __typename Apollo Client adds: both clients send the
+    // same operation.
+    const document = print(
+      parse(`subscription ($domain: String!, $runId: ID!) {
+        engagementUpdated(domain: $domain, runId: $runId) { __typename version }
+      }`),
+    );
+    const watchTyped = (transport: Transport) => {
+      const sub = subscribe<Watched>({ transport, ...server }, document, {
+        domain: 'acme.com',
+        runId,
+      });
+      open.push(sub);
+      return sub;
+    };
+    const opener = watchTyped('sse');
+    await opener.waitFor(1);
+    const joiners = [watchTyped('multipart'), watchTyped('multipart')];
+    await Promise.all(joiners.map((s) => s.waitFor(1)));
+    expect(server.app.services.runs.openWatches).toBe(1);
+    expect(await gauge(server, 'sse')).toBe(1);
+    expect(await gauge(server, 'multipart')).toBe(2);
+    await opener.dispose();
+    await expect.poll(() => gauge(server, 'sse')).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(2);
+    await run.report({ stage: 'fetching_meetings' });
+    await Promise.all(joiners.map((s) => s.waitFor(2)));
+    await Promise.all(joiners.map((s) => s.dispose()));
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    run.finish(sampleSummary());
+  });
+
+  it('releases an HTTP subscriber that left while the stream it joined was opening', async () => {
+    const { runId, run } = await serveOneRun();
+    const { store } = server.app.backend;
+    const read = store.get.bind(store);
+    let opening!: () => void;
+    const opened = new Promise<void>((resolve) => (opening = resolve));
+    const reads = vi.spyOn(store, 'get').mockImplementation(async (...args) => {
+      await opened; // the run's snapshot read, held until the joiner has left
+      return read(...args);
+    });
+    const opener = watchRun('sse', runId);
+    await expect.poll(() => reads.mock.calls.some(([, id]) => id === runId)).toBe(true);
+    const joiner = watchRun('sse', runId);
+    // Counted as it joins; the opener is counted by its watch, once it has opened.
+    await expect.poll(() => gauge(server, 'sse')).toBe(1);
+    await joiner.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    opening();
+    await opener.waitFor(1);
+    await expect.poll(() => gauge(server, 'sse')).toBe(1);
+    expect(joiner.events).toEqual([]);
+    await opener.dispose();
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    run.finish(sampleSummary());
+  });
+
+  it('releases the watch of a shared HTTP stream when its last subscriber leaves', async () => {
+    const { runId, run } = await serveOneRun();
+    const subs = [
+      watchRun('multipart', runId),
+      watchRun('sse', runId),
+      watchRun('multipart', runId),
+      watchRun('sse', runId),
+    ];
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    expect(server.app.services.runs.openWatches).toBe(2);
+    for (const sub of subs) await sub.dispose();
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(server.app.services.runs.watchedChannels).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(0);
+    run.finish(sampleSummary());
+  });
+
+  it('refuses an HTTP subscriber without a valid token while the shared stream goes on', async () => {
+    const token = 'shared-stream-token-0123456789';
+    const { runId, run } = await serveOneRun(token);
+    const subs = [watchRun('sse', runId, token), watchRun('multipart', runId, token)];
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    for (const transport of ['sse', 'multipart'] as const) {
+      for (const bad of [undefined, 'not-the-token']) {
+        const refused = watchRun(transport, runId, bad);
+        expect(await refused.ended).toBe('error');
+        expect(refused.events).toEqual([]);
+        expect(JSON.stringify(refused.errors)).toContain('"httpStatus":401');
+      }
+    }
+    expect(await gauge(server, 'sse')).toBe(1);
+    expect(await gauge(server, 'multipart')).toBe(1);
+    await run.report({ stage: 'fetching_meetings' });
+    run.finish(sampleSummary());
+    for (const sub of subs) {
+      expect(await sub.ended).toBe('complete');
+      expect(versions(sub)).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('answers each identical HTTP subscription to an unknown run for itself', async () => {
+    server = await startTestApp(backend);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const subs = Array.from({ length: 6 }, (_, i) =>
+      watchRun(i % 2 === 0 ? 'sse' : 'multipart', unknown),
+    );
+    for (const sub of subs) {
+      await sub.ended;
+      expect(sub.events).toEqual([]);
+      expect(
+        sub.errors.map((e) => (e as { extensions?: { code?: string } }).extensions?.code),
+      ).toEqual(['NOT_FOUND']);
+    }
+    expect(server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(0);
+  });
+
+  it('ends every subscriber of a failed shared HTTP stream with the error', async () => {
+    const { runId, run } = await serveOneRun();
+    const subs = [watchRun('sse', runId), watchRun('multipart', runId), watchRun('sse', runId)];
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    server.app.services.runs.endAllWatches('Kaboom: subscribe again.');
+    for (const sub of subs) {
+      await sub.ended;
+      expect(JSON.stringify(sub.errors)).toContain('Kaboom: subscribe again.');
+    }
+    await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
+    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await gauge(server, 'multipart')).toBe(0);
     run.finish(sampleSummary());
   });
 });

@@ -204,6 +204,30 @@ describe.each([
       });
     }
 
+    if (enforced) {
+      it("refuses the text of a live shared stream's document, the stream going on", async () => {
+        const runId = await startRun();
+        const run = await pipeline.started(runId);
+        const [byHash, , asText] = namings(EngagementUpdatedDocument);
+        const opener = watch(byHash?.[1] as DocumentRef, runId);
+        await opener.waitFor(1);
+        const joiner = watch(asText?.[1] as DocumentRef, runId);
+        await joiner.ended;
+        expect(joiner.events).toEqual([]);
+        expect(joiner.errors.flat()).toEqual([
+          expect.objectContaining({
+            extensions: expect.objectContaining({ code: 'PERSISTED_QUERY_ONLY' }),
+          }),
+        ]);
+        run.finish(sampleSummary());
+        expect(await opener.ended).toBe('complete');
+        expect(opener.events.map((e) => e.engagementUpdated.status)).toEqual([
+          'PROCESSING',
+          'COMPLETE',
+        ]);
+      });
+    }
+
     it('answers an unknown hash with PERSISTED_QUERY_NOT_FOUND', async () => {
       const runId = await startRun();
       const sub = watch(byId(UNKNOWN_HASH), runId);

@@ -2,12 +2,18 @@ import { type DocumentNode, type ExecutionResult, GraphQLError, getOperationAST 
 import { isAsyncIterable } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AppError, toGraphQLError } from '../../errors.ts';
+import type { SubscriptionTransport } from '../../metrics.ts';
 import { logRefusal } from '../refusalLog.ts';
 import { formattedError, type SerialisedResults, streamErrorJson } from '../serialisedResults.ts';
+import type {
+  OpenedSubscription,
+  SharedSubscriptions,
+  StreamCancelListener,
+  StreamSubscriber,
+} from '../sharedSubscriptions.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { EngagementYoga } from '../yoga.ts';
-import type { Subscriber } from './graphqlWsConnection.ts';
-import type { OpenedSubscription, SharedSubscriptions } from './sharedSubscriptions.ts';
+import type { CancelListener, Subscriber } from './graphqlWsConnection.ts';
 
 /** What every WebSocket operation runs with. */
 export interface EnvelopedOperationsDeps {
@@ -28,8 +34,8 @@ export interface EnvelopedOperationsDeps {
 export async function runEnvelopedOperation(
   deps: EnvelopedOperationsDeps,
   subscriber: Subscriber,
-  /** Where identical subscriptions share one execution; null runs this one alone. */
-  shared: SharedSubscriptions | null,
+  /** Where identical subscriptions to a shared stream share one execution. */
+  shared: SharedSubscriptions,
 ): Promise<void> {
   const { yoga, results } = deps;
   const { payload, principal } = subscriber;
@@ -75,11 +81,11 @@ export async function runEnvelopedOperation(
     variableValues: payload.variables,
     contextValue: await contextFactory(),
   });
-  if (shared?.shareable(schema, operation)) {
+  if (shared.shareable(schema, operation)) {
     // Envelop types a subscription's events loosely; they are execution results.
     shared.serve(
-      subscriber,
-      query,
+      new WebSocketStreamSubscriber(subscriber, results),
+      { document: query, operationName: payload.operationName, variables: payload.variables },
       async () => (await subscribe(await args())) as OpenedSubscription,
     );
     return;
@@ -100,6 +106,55 @@ export async function runEnvelopedOperation(
   }
   subscriber.onCancel = { cancelled: () => void events.return?.() };
   forwardEvents(events, results, subscriber);
+}
+
+/**
+ * A WebSocket operation as a subscriber of a shared stream: each result sent as its JSON. It
+ * listens for its operation's cancellation itself and tells the stream, so that a subscriber
+ * costs this one object and no closures.
+ */
+class WebSocketStreamSubscriber implements StreamSubscriber, CancelListener {
+  onCancel: StreamCancelListener | null = null;
+
+  constructor(
+    private readonly subscriber: Subscriber,
+    private readonly results: SerialisedResults,
+  ) {
+    subscriber.onCancel = this;
+  }
+
+  get transport(): SubscriptionTransport {
+    return 'websocket';
+  }
+
+  started(): void {}
+
+  send(result: ExecutionResult): void {
+    this.subscriber.next(this.results.of(result));
+  }
+
+  refused(result: ExecutionResult): void {
+    this.subscriber.next(this.results.of(result));
+    this.subscriber.complete();
+  }
+
+  failed(error: unknown): void {
+    this.subscriber.fail(streamErrorJson(error));
+  }
+
+  completed(): void {
+    this.subscriber.complete();
+  }
+
+  aborted(error: unknown): void {
+    this.subscriber.abort(error);
+  }
+
+  cancelled(): void {
+    const listener = this.onCancel;
+    this.onCancel = null;
+    listener?.cancelled(this);
+  }
 }
 
 /**

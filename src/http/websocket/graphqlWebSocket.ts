@@ -2,9 +2,11 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
+import type { SubscriptionTransport } from '../../metrics.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
-import { type SerialisedResults, streamErrorJson } from '../serialisedResults.ts';
+import type { SerialisedResults } from '../serialisedResults.ts';
+import { SharedSubscriptions } from '../sharedSubscriptions.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { EngagementYoga } from '../yoga.ts';
@@ -16,7 +18,6 @@ import {
   type Subscriber,
 } from './graphqlWsConnection.ts';
 import { startKeepAliveSweep } from './keepAliveSweep.ts';
-import { SharedSubscriptions } from './sharedSubscriptions.ts';
 import { TurnWrites } from './turnWrites.ts';
 
 export interface WebSocketTransport {
@@ -40,7 +41,7 @@ export interface WebSocketTransportDeps {
    * Told when a subscriber joins or leaves a stream another subscriber opened (its watch,
    * and so the open-subscriptions gauge, counts only the opener).
    */
-  onSharedSubscriberChange(delta: number): void;
+  onSharedSubscriberChange(transport: SubscriptionTransport, delta: number): void;
 }
 
 export interface WebSocketOptions {
@@ -69,18 +70,16 @@ export function attachGraphQLWebSocket(
   const results = deps.serialisedResults;
   const turnWrites = new TurnWrites();
   const operationDeps = { yoga, trustedDocuments: deps.trustedDocuments, results, logger };
-  const run = (subscriber: Subscriber, sharing: SharedSubscriptions | null) => {
-    runEnvelopedOperation(operationDeps, subscriber, sharing).catch((error: unknown) =>
-      subscriber.abort(error),
-    );
-  };
   const shared = new SharedSubscriptions({
-    results,
-    streamErrorJson,
-    runAlone: (subscriber) => run(subscriber, null),
     onJoinerChange: deps.onSharedSubscriberChange,
   });
-  const operations = { start: (subscriber: Subscriber) => run(subscriber, shared) };
+  const operations = {
+    start: (subscriber: Subscriber) => {
+      runEnvelopedOperation(operationDeps, subscriber, shared).catch((error: unknown) =>
+        subscriber.abort(error),
+      );
+    },
+  };
 
   const perClient = new Map<string, number>();
   const wss = new WebSocketServer({

@@ -1,0 +1,95 @@
+import type { IncomingMessage } from 'node:http';
+import { type GraphQLSchema, getOperationAST, parse } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { IteratedSubscriber } from '../iteratedSubscriber.ts';
+import type {
+  OpenedSubscription,
+  SharedOperation,
+  SharedSubscriptions,
+} from '../sharedSubscriptions.ts';
+import { askedStreamedForm } from '../streamingAccept.ts';
+import type { ServerContext } from '../yoga.ts';
+import { GRAPHQL_LIMITS } from './useHardening.ts';
+
+/** Documents whose shareability is remembered; past it the memory starts again. */
+const REMEMBERED_DOCUMENTS = 200;
+
+export interface SharedHttpStreamsOptions {
+  streams: SharedSubscriptions;
+  /**
+   * Resolves if the request's credentials are accepted, rejects if not; logs nothing (a
+   * refused request is then answered, and logged, by Yoga as any other).
+   */
+  admit(request: Request, req: IncomingMessage | undefined): Promise<unknown>;
+}
+
+/**
+ * Identical subscriptions streamed over HTTP (SSE and multipart) to a shared-stream field
+ * (`engagementUpdated`) share one execution per process (SharedSubscriptions, as WebSocket
+ * operations do). The first request of an operation runs through Yoga as any other (its
+ * context, so its token, its document's validation, envelop's subscribe, error masking):
+ * what it gets is the stream everyone shares. A request that joins it skips all of that
+ * once its own token is accepted: it holds its response and its entry in the stream, and
+ * gets the current state at once. A request whose token is refused, or that waited on a
+ * stream that did not open, is handed to Yoga on its own, which answers it (and logs it)
+ * as any other.
+ *
+ * Placed after useTrustedDocuments: the document it compares is the text that runs.
+ */
+export function useSharedHttpStreams(options: SharedHttpStreamsOptions): Plugin {
+  const { streams } = options;
+  let schema: GraphQLSchema | null = null;
+  const shareableDocuments = new Map<string, boolean>();
+
+  /** Whether the operation streams a shared-stream field; parsed once per document text. */
+  const shareable = (query: string, operationName: string | undefined): boolean => {
+    const key = `${operationName ?? ''}\u0000${query}`;
+    let known = shareableDocuments.get(key);
+    if (known === undefined) {
+      if (!schema) return false;
+      known = false;
+      try {
+        const document = parse(query, { maxTokens: GRAPHQL_LIMITS.maxTokens });
+        known = streams.shareable(schema, getOperationAST(document, operationName));
+      } catch {
+        // Not a document Yoga will run: Yoga answers it.
+      }
+      if (shareableDocuments.size >= REMEMBERED_DOCUMENTS) shareableDocuments.clear();
+      shareableDocuments.set(key, known);
+    }
+    return known;
+  };
+
+  return {
+    onSchemaChange({ schema: changed }) {
+      schema = changed;
+      shareableDocuments.clear();
+    },
+    onParams({ request, paramsHandler, setParamsHandler, context }) {
+      const transport = askedStreamedForm(request.headers.get('accept'));
+      if (!transport) return;
+      setParamsHandler((payload) => {
+        const { params } = payload;
+        if (!params.query || !shareable(params.query, params.operationName)) {
+          return paramsHandler(payload);
+        }
+        const operation: SharedOperation = {
+          document: params.query,
+          operationName: params.operationName,
+          variables: params.variables,
+        };
+        const open = async () => (await paramsHandler(payload)) as OpenedSubscription;
+        const serve = () => {
+          const subscriber = new IteratedSubscriber(transport);
+          streams.serve(subscriber, operation, open);
+          return subscriber.opened;
+        };
+        // The opener is authenticated by Yoga, as its context is built; a joiner here.
+        if (!streams.serving(operation)) return serve();
+        // Yoga's plugins are typed without the server context; node:http hands it this one.
+        const { req } = context as ServerContext;
+        return options.admit(request, req).then(serve, open);
+      });
+    },
+  };
+}
