@@ -122,6 +122,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
             request.headers.get('authorization'),
             req ? clientAddressOf(req) : UNKNOWN_ADDRESS,
           ),
+        tracing,
       }),
       useSharedSubscriptionExecution(),
       useStreamedSubscriptions({
@@ -190,6 +191,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       logger,
       unsentLimit,
       serialisedResults,
+      tracing,
       onSharedSubscriberChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },

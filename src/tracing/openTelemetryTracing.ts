@@ -144,6 +144,29 @@ export async function startOpenTelemetry(
       span.end(endTime);
     },
 
+    subscriptionJoined({ operationName, transport, headers }) {
+      const name = operationName || 'anonymous';
+      const parent = headers?.traceparent
+        ? propagation.extract(ROOT_CONTEXT, headers)
+        : ROOT_CONTEXT;
+      tracer
+        .startSpan(
+          `subscription.${name}`,
+          {
+            kind: SpanKind.SERVER,
+            attributes: {
+              // As @envelop/opentelemetry names an operation's span and its attributes.
+              'graphql.execute.operationName': name,
+              'graphql.execute.operationType': 'subscription',
+              'engagement.transport': transport,
+              'engagement.shared_stream_joined': true,
+            },
+          },
+          parent,
+        )
+        .end();
+    },
+
     async shutdown() {
       await provider.shutdown();
     },

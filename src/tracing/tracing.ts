@@ -24,6 +24,14 @@ export interface Tracing {
    * request carries a `traceparent` header. The response status is read when it ends.
    */
   inRequestSpan<T>(request: TracedRequest, work: () => Promise<T>): Promise<T>;
+  /**
+   * Records a subscription that joined a stream already running for the same operation: its
+   * events are executed once, for the subscriber that opened the stream, whose operation
+   * span lasts as long as the stream. The joiner gets a span of its own, named as operation
+   * spans are (`subscription.<name>`) and ended as it joins; a `traceparent` among its
+   * request's headers makes it part of the caller's trace.
+   */
+  subscriptionJoined(join: TracedJoin): void;
   /** Records an upstream call that just ended as a client span under the active span. */
   upstreamCallEnded(call: TracedUpstreamCall): void;
   /** Exports what is still buffered and stops; later spans are dropped. */
@@ -54,6 +62,15 @@ export interface TracedRequest {
   statusCode(): number;
 }
 
+export interface TracedJoin {
+  /** The operation's own name in its document; anonymous operations have none. */
+  operationName: string | undefined;
+  /** The transport it came by: `websocket`, `sse` or `multipart`. */
+  transport: string;
+  /** The HTTP request's headers; a WebSocket operation has none of its own. */
+  headers?: Record<string, string>;
+}
+
 /** The shape of `UpstreamCall` (pipeline/upstreamCall.ts), restated so this module imports nothing of ours. */
 export interface TracedUpstreamCall {
   upstream: string;
@@ -69,6 +86,7 @@ export const NO_TRACING: Tracing = {
   currentContext: () => undefined,
   inRunSpan: (_run, work) => work(NO_RUN_SPAN),
   inRequestSpan: (_request, work) => work(),
+  subscriptionJoined: () => {},
   upstreamCallEnded: () => {},
   shutdown: async () => {},
 };

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { type GraphQLSchema, getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { Tracing } from '../../tracing/tracing.ts';
 import { IteratedSubscriber } from '../iteratedSubscriber.ts';
 import type {
   OpenedSubscription,
@@ -21,7 +22,17 @@ export interface SharedHttpStreamsOptions {
    * refused request is then answered, and logged, by Yoga as any other).
    */
   admit(request: Request, req: IncomingMessage | undefined): Promise<unknown>;
+  /** Told of each request that joins a stream (the opener's span is envelop's). */
+  tracing: Tracing;
 }
+
+/** What is known of a document: whether it streams a shared-stream field, and its name. */
+interface SharedDocument {
+  shareable: boolean;
+  operationName: string | undefined;
+}
+
+const NOT_SHAREABLE: SharedDocument = { shareable: false, operationName: undefined };
 
 /**
  * Identical subscriptions streamed over HTTP (SSE and multipart) to a shared-stream field
@@ -39,23 +50,29 @@ export interface SharedHttpStreamsOptions {
 export function useSharedHttpStreams(options: SharedHttpStreamsOptions): Plugin {
   const { streams } = options;
   let schema: GraphQLSchema | null = null;
-  const shareableDocuments = new Map<string, boolean>();
+  const documents = new Map<string, SharedDocument>();
 
   /** Whether the operation streams a shared-stream field; parsed once per document text. */
-  const shareable = (query: string, operationName: string | undefined): boolean => {
+  const documentOf = (query: string, operationName: string | undefined): SharedDocument => {
     const key = `${operationName ?? ''}\u0000${query}`;
-    let known = shareableDocuments.get(key);
+    let known = documents.get(key);
     if (known === undefined) {
-      if (!schema) return false;
-      known = false;
+      if (!schema) return NOT_SHAREABLE;
+      known = NOT_SHAREABLE;
       try {
-        const document = parse(query, { maxTokens: GRAPHQL_LIMITS.maxTokens });
-        known = streams.shareable(schema, getOperationAST(document, operationName));
+        const operation = getOperationAST(
+          parse(query, { maxTokens: GRAPHQL_LIMITS.maxTokens }),
+          operationName,
+        );
+        known = {
+          shareable: streams.shareable(schema, operation),
+          operationName: operation?.name?.value,
+        };
       } catch {
         // Not a document Yoga will run: Yoga answers it.
       }
-      if (shareableDocuments.size >= REMEMBERED_DOCUMENTS) shareableDocuments.clear();
-      shareableDocuments.set(key, known);
+      if (documents.size >= REMEMBERED_DOCUMENTS) documents.clear();
+      documents.set(key, known);
     }
     return known;
   };
@@ -63,16 +80,15 @@ export function useSharedHttpStreams(options: SharedHttpStreamsOptions): Plugin 
   return {
     onSchemaChange({ schema: changed }) {
       schema = changed;
-      shareableDocuments.clear();
+      documents.clear();
     },
     onParams({ request, paramsHandler, setParamsHandler, context }) {
       const transport = askedStreamedForm(request.headers.get('accept'));
       if (!transport) return;
       setParamsHandler((payload) => {
         const { params } = payload;
-        if (!params.query || !shareable(params.query, params.operationName)) {
-          return paramsHandler(payload);
-        }
+        const document = params.query ? documentOf(params.query, params.operationName) : null;
+        if (!params.query || !document?.shareable) return paramsHandler(payload);
         const operation: SharedOperation = {
           document: params.query,
           operationName: params.operationName,
@@ -88,8 +104,25 @@ export function useSharedHttpStreams(options: SharedHttpStreamsOptions): Plugin 
         if (!streams.serving(operation)) return serve();
         // Yoga's plugins are typed without the server context; node:http hands it this one.
         const { req } = context as ServerContext;
-        return options.admit(request, req).then(serve, open);
+        return options.admit(request, req).then(() => {
+          options.tracing.subscriptionJoined({
+            operationName: document.operationName,
+            transport,
+            headers: traceHeadersOf(request),
+          });
+          return serve();
+        }, open);
       });
     },
   };
+}
+
+/** The W3C trace-context headers of a request, and nothing else of them. */
+function traceHeadersOf(request: Request): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = request.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return headers;
 }

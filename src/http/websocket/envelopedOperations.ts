@@ -3,6 +3,7 @@ import { isAsyncIterable } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { AppError, toGraphQLError } from '../../errors.ts';
 import type { SubscriptionTransport } from '../../metrics.ts';
+import type { Tracing } from '../../tracing/tracing.ts';
 import { logRefusal } from '../refusalLog.ts';
 import { formattedError, type SerialisedResults, streamErrorJson } from '../serialisedResults.ts';
 import type {
@@ -22,6 +23,8 @@ export interface EnvelopedOperationsDeps {
   trustedDocuments: TrustedDocuments;
   results: SerialisedResults;
   logger: Logger;
+  /** Told of each subscription that joins a stream another one opened. */
+  tracing: Tracing;
 }
 
 /**
@@ -82,10 +85,21 @@ export async function runEnvelopedOperation(
     contextValue: await contextFactory(),
   });
   if (shared.shareable(schema, operation)) {
+    const sharedOperation = {
+      document: query,
+      operationName: payload.operationName,
+      variables: payload.variables,
+    };
+    if (shared.serving(sharedOperation)) {
+      deps.tracing.subscriptionJoined({
+        operationName: operation.name?.value,
+        transport: 'websocket',
+      });
+    }
     // Envelop types a subscription's events loosely; they are execution results.
     shared.serve(
       new WebSocketStreamSubscriber(subscriber, results),
-      { document: query, operationName: payload.operationName, variables: payload.variables },
+      sharedOperation,
       async () => (await subscribe(await args())) as OpenedSubscription,
     );
     return;

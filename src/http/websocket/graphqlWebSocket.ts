@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
 import type { SubscriptionTransport } from '../../metrics.ts';
+import type { Tracing } from '../../tracing/tracing.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
 import type { SerialisedResults } from '../serialisedResults.ts';
@@ -37,6 +38,8 @@ export interface WebSocketTransportDeps {
   unsentLimit: UnsentDataLimit;
   /** The JSON of each result, shared with the other streaming transports of the process. */
   serialisedResults: SerialisedResults;
+  /** Told of each subscription that joins a stream another one opened. */
+  tracing: Tracing;
   /**
    * Told when a subscriber joins or leaves a stream another subscriber opened (its watch,
    * and so the open-subscriptions gauge, counts only the opener).
@@ -69,7 +72,13 @@ export function attachGraphQLWebSocket(
   const { yoga, auth, logger, clientAddressOf } = deps;
   const results = deps.serialisedResults;
   const turnWrites = new TurnWrites();
-  const operationDeps = { yoga, trustedDocuments: deps.trustedDocuments, results, logger };
+  const operationDeps = {
+    yoga,
+    trustedDocuments: deps.trustedDocuments,
+    results,
+    logger,
+    tracing: deps.tracing,
+  };
   const shared = new SharedSubscriptions({
     onJoinerChange: deps.onSharedSubscriberChange,
   });
