@@ -81,7 +81,17 @@ interface Watch {
   /** A read of the run (readRun) is in flight; `readAgain`: one more is due after it. */
   reading: boolean;
   readAgain: boolean;
+  /** Armed while the run has not finished: fires when it has said nothing for a while. */
+  silence?: ReturnType<typeof setTimeout>;
 }
+
+/**
+ * A run on screen that has not finished and has said nothing for this long is read once
+ * (and again after as long, while it stays silent). The company's stream carries every state
+ * but no deletions: a run deleted while going would otherwise stay on screen as last shown.
+ * Longer than a run's steps usually take, so a run that is working is never read.
+ */
+const SILENT_RUN_READ_MS = 30_000;
 
 let client: LiveClient;
 let clientToken = '';
@@ -229,8 +239,20 @@ async function readRun(current: Watch): Promise<void> {
   }
 }
 
+/** (Re)arms the read of a silent run on screen; a finished run is not read again. */
+function expectNews(current: Watch): void {
+  clearTimeout(current.silence);
+  if (current.finished) return;
+  current.silence = setTimeout(() => {
+    if (watch !== current || current.finished) return;
+    void readRun(current);
+    expectNews(current);
+  }, SILENT_RUN_READ_MS);
+}
+
 function cannotShow(current: Watch, message: string): void {
   current.finished = true;
+  clearTimeout(current.silence);
   showRunError(message, 'This run cannot be shown.');
   progress.statusText.textContent = 'This run cannot be shown.';
 }
@@ -250,6 +272,7 @@ function applyState(current: Watch, run: RunFieldsFragment): boolean {
     current.finished = true;
     showRunError(run.error ?? 'The run failed without saying why.');
   }
+  expectNews(current);
   return true;
 }
 
@@ -262,7 +285,9 @@ function followRun(domain: string, runId: string, initial?: RunFieldsFragment): 
     reading: false,
     readAgain: false,
   };
+  if (watch) clearTimeout(watch.silence);
   watch = current;
+  expectNews(current);
 
   ui.welcome.hidden = true;
   ui.runCard.hidden = false;
