@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Browser, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import type { TestApp } from '../support/testApp.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -28,6 +30,48 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Chromium and a service for the tests of one suite, and the pages they opened. */
+export interface BrowserSuite {
+  readonly browser: Browser;
+  readonly server: TestApp;
+  /** Opens a page (see openPage), closed with the suite. */
+  open(url: string, device?: BrowserContextOptions): Promise<OpenedPage>;
+}
+
+/**
+ * Starts Chromium and the service `startServer` gives before the suite's tests, and closes
+ * them, with every page the tests opened, after them.
+ */
+export function browserSuite(startServer: () => Promise<TestApp>): BrowserSuite {
+  let browser: Browser | undefined;
+  let server: TestApp | undefined;
+  const opened: OpenedPage[] = [];
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    server = await startServer();
+  }, 11 * 60_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((page) => page.close()));
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('the suite has not started');
+      return browser;
+    },
+    get server() {
+      if (!server) throw new Error('the suite has not started');
+      return server;
+    },
+    async open(url, device) {
+      const page = await openPage(this.browser, url, device);
+      opened.push(page);
+      return page;
+    },
+  };
 }
 
 export interface OpenedPage {

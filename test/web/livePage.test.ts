@@ -13,6 +13,7 @@ import { ExtractiveSummarizer } from '../../src/pipeline/summarizer/extractiveSu
 import type { Summarizer } from '../../src/pipeline/summarizer/summarizer.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
 import {
+  browserSuite,
   launchBrowser,
   type OpenedPage,
   openPage,
@@ -534,27 +535,16 @@ function summarizerWithAnInventedFinding(): Summarizer {
 }
 
 describe('the live page on findings and their evidence', () => {
-  let server: TestApp;
-  let browser: Browser;
-  let opened: OpenedPage | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
+  const suite = browserSuite(() => {
     const pipeline = new MeetingSummaryPipeline(
       { ok: true, value: new FileMeetingSource('demo/meetings.json') },
       { ok: true, value: summarizerWithAnInventedFinding() },
     );
-    server = await startTestApp('memory', {}, { pipeline });
-  }, 11 * 60_000);
-
-  afterAll(async () => {
-    await opened?.close();
-    await browser?.close();
-    await server?.close();
+    return startTestApp('memory', {}, { pipeline });
   });
 
   it('says quietly that a finding was left out, and shows a long list of quotes on request', async () => {
-    opened = await openPage(browser, `${server.url}/`);
+    const opened = await suite.open(`${suite.server.url}/`);
     const { page, problems } = opened;
     await waitForConnection(page, 'connected');
     await generate(page, 'brightpath-health.com');
@@ -612,27 +602,16 @@ describe('the live page on findings and their evidence', () => {
 });
 
 describe('the live page when the server requires a token', () => {
-  let server: TestApp;
-  let browser: Browser;
-  let opened: OpenedPage | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestApp('memory', {
+  const suite = browserSuite(() =>
+    startTestApp('memory', {
       AUTH_TOKENS: 'page-test-token',
       MEETINGS_FILE: 'demo/meetings.json',
       SUMMARIZER: 'extractive',
-    });
-  }, 11 * 60_000);
-
-  afterAll(async () => {
-    await opened?.close();
-    await browser?.close();
-    await server?.close();
-  });
+    }),
+  );
 
   it('asks for the token, then works with it and remembers it', async () => {
-    opened = await openPage(browser, `${server.url}/`);
+    const opened = await suite.open(`${suite.server.url}/`);
     const { page } = opened;
     const tokenError = page.getByTestId('token-error');
 
@@ -666,24 +645,13 @@ describe('the live page when the server requires a token', () => {
 });
 
 describe('the live page when runs fail or are refused', () => {
-  let server: TestApp;
-  let browser: Browser;
-  let opened: OpenedPage | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    // No FATHOM_API_KEY and no MEETINGS_FILE: every run ends as ERROR, naming the variable.
-    server = await startTestApp('memory', { SUMMARIZER: 'extractive', START_RATE_LIMIT: '2' });
-  }, 11 * 60_000);
-
-  afterAll(async () => {
-    await opened?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  // No FATHOM_API_KEY and no MEETINGS_FILE: every run ends as ERROR, naming the variable.
+  const suite = browserSuite(() =>
+    startTestApp('memory', { SUMMARIZER: 'extractive', START_RATE_LIMIT: '2' }),
+  );
 
   it("shows a failed run's error, and a refused start under the field with the earlier runs", async () => {
-    opened = await openPage(browser, `${server.url}/`);
+    const opened = await suite.open(`${suite.server.url}/`);
     const { page } = opened;
     await waitForConnection(page, 'connected');
 

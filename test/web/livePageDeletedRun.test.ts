@@ -1,8 +1,7 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
-import { startTestApp, type TestApp } from '../support/testApp.ts';
-import { launchBrowser, type OpenedPage, openPage, waitForConnection } from './browser.ts';
+import { startTestApp } from '../support/testApp.ts';
+import { browserSuite, waitForConnection } from './browser.ts';
 
 /**
  * The company's stream carries every state of its runs but not their deletion: a run deleted
@@ -11,29 +10,16 @@ import { launchBrowser, type OpenedPage, openPage, waitForConnection } from './b
  */
 describe('the live page on a run deleted while it is going', () => {
   const pipeline = new ScriptedPipeline();
-  let server: TestApp;
-  let browser: Browser;
-  let opened: OpenedPage | undefined;
-
-  beforeAll(async () => {
-    browser = await launchBrowser();
-    server = await startTestApp('memory', {}, { pipeline });
-  }, 11 * 60_000);
-
-  afterAll(async () => {
-    await opened?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = browserSuite(() => startTestApp('memory', {}, { pipeline }));
 
   it('says it cannot be shown once it has been silent for a while, and not before', async () => {
+    const { server } = suite;
     const started = await server.app.services.runs.start('acme.com');
     const run = await pipeline.started(started.run_id);
     await run.report({ stage: 'fetching_meetings' });
 
     // The page's clock is the test's: 30 s of silence pass in an instant.
-    opened = await openPage(browser, 'about:blank');
-    const { page, problems } = opened;
+    const { page, problems } = await suite.open('about:blank');
     await page.clock.install();
     await page.goto(`${server.url}/?domain=acme.com&run=${started.run_id}`);
     await waitForConnection(page, 'connected');
