@@ -1,14 +1,7 @@
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startOpenTelemetry } from '../../src/tracing/openTelemetryTracing.ts';
-import {
-  ENGAGEMENT_UPDATED,
-  graphqlRequest,
-  START,
-  type Subscription,
-  subscribe,
-  TRANSPORTS,
-} from '../../support/graphqlClients.ts';
+import { ENGAGEMENT_UPDATED, subscribe, TRANSPORTS } from '../../support/graphqlClients.ts';
 import { startOtlpCollector } from '../../support/otlpCollector.ts';
 import { ScriptedPipeline } from '../../support/scriptedPipeline.ts';
 import { startTestApp, type TestApp } from '../support/testApp.ts';
@@ -37,16 +30,11 @@ describe('spans of subscriptions that share a stream', () => {
     const pipeline = new ScriptedPipeline();
     const server: TestApp = await startTestApp('memory', {}, { pipeline, tracing });
     cleanups.push(() => server.close());
-    const started = await graphqlRequest<{ startEngagementSummary: { runId: string } }>(
-      server.graphqlUrl,
-      START,
-      { domain: 'acme.com' },
-    );
-    const runId = started.data?.startEngagementSummary.runId as string;
+    const runId = (await server.app.services.runs.start('acme.com')).run_id;
     await pipeline.started(runId);
 
     // The run stays live: per transport, one subscriber opens its stream, two join it.
-    const open: Array<Subscription<unknown>> = [];
+    const open: Array<ReturnType<typeof subscribe>> = [];
     for (const transport of TRANSPORTS) {
       for (let i = 0; i < 3; i++) {
         const watched = subscribe({ transport, ...server }, ENGAGEMENT_UPDATED, {
