@@ -10,7 +10,13 @@ import {
   type Transport,
 } from '../../support/graphqlClients.ts';
 import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
-import { BACKENDS, startTestApp, type TestApp, uniquePrefix } from '../support/testApp.ts';
+import {
+  BACKENDS,
+  openSubscriptions,
+  startTestApp,
+  type TestApp,
+  uniquePrefix,
+} from '../support/testApp.ts';
 
 interface DomainEvent {
   engagementsUpdated: {
@@ -22,14 +28,6 @@ interface DomainEvent {
     summary: { meetingsCount: number } | null;
   };
 }
-
-const gauge = async (server: TestApp, transport: string) => {
-  const text = await server.app.metrics.render();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`engagement_open_subscriptions{transport="${transport}"} `));
-  return Number(line?.split(' ').pop());
-};
 
 /** What a subscriber saw, as `runId@version STATUS` in arrival order. */
 const seen = (sub: Subscription<DomainEvent>, runIds: string[]) =>
@@ -226,8 +224,8 @@ describe.each(BACKENDS)('engagementsUpdated on %s', (backend) => {
       ...Array.from({ length: 2 }, () => follow(server, 'sse')),
     ];
     await Promise.all(subs.map((s) => s.waitFor(1)));
-    expect(await gauge(server, 'websocket')).toBe(3);
-    expect(await gauge(server, 'sse')).toBe(2);
+    expect(await openSubscriptions(server, 'websocket')).toBe(3);
+    expect(await openSubscriptions(server, 'sse')).toBe(2);
     // One watch of the domain (one pub/sub subscription, one snapshot read) for all five.
     expect(server.app.services.runs.watchedChannels).toBe(1);
     expect(list.mock.calls.filter(([domain]) => domain === 'acme.com')).toHaveLength(1);
@@ -244,8 +242,8 @@ describe.each(BACKENDS)('engagementsUpdated on %s', (backend) => {
       expect(sub.events.map((e) => e.engagementsUpdated.version)).toEqual([1, 2]);
     }
     await Promise.all(open.splice(0).map((s) => s.dispose()));
-    await expect.poll(() => gauge(server, 'websocket')).toBe(0);
-    await expect.poll(() => gauge(server, 'sse')).toBe(0);
+    await expect.poll(() => openSubscriptions(server, 'websocket')).toBe(0);
+    await expect.poll(() => openSubscriptions(server, 'sse')).toBe(0);
     expect(server.app.services.runs.openWatches).toBe(0);
     expect(server.app.services.runs.watchedChannels).toBe(0);
   });

@@ -6,7 +6,7 @@ import {
   subscribe,
 } from '../../support/graphqlClients.ts';
 import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
-import { startTestApp, type TestApp } from '../support/testApp.ts';
+import { openSubscriptions, startTestApp, type TestApp } from '../support/testApp.ts';
 
 // Apollo's multipart subscription protocol on the wire, read with plain fetch: what Apollo
 // Client's HttpLink relies on (the Apollo client itself is run against every subscription
@@ -86,14 +86,6 @@ function parts(text: string): unknown[] {
     .split(DELIMITER)
     .slice(1, -1)
     .map((part) => JSON.parse(part.slice(part.indexOf('\r\n\r\n') + 4)));
-}
-
-async function gauge(server: TestApp, transport: string): Promise<number> {
-  const text = await server.app.metrics.render();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`engagement_open_subscriptions{transport="${transport}"} `));
-  return Number(line?.split(' ').pop());
 }
 
 describe('multipart subscriptions on the wire', () => {
@@ -226,7 +218,7 @@ describe('multipart subscriptions on the wire', () => {
       { headers: { authorization: `Bearer ${TOKEN}` } },
     );
     await vi.waitFor(() => expect(parts(allowed.text())).toHaveLength(1));
-    expect(await gauge(server, 'multipart')).toBe(1);
+    expect(await openSubscriptions(server, 'multipart')).toBe(1);
   });
 
   it('answers an unknown run with NOT_FOUND, as JSON when JSON is accepted, else as one part', async () => {
@@ -261,13 +253,13 @@ describe('multipart subscriptions on the wire', () => {
     cleanups.push(() => apollo.dispose());
     await apollo.waitFor(1);
     await vi.waitFor(() => expect(parts(raw.text())).toHaveLength(1));
-    expect(await gauge(server, 'multipart')).toBe(2);
+    expect(await openSubscriptions(server, 'multipart')).toBe(2);
     expect(server.app.services.runs.openWatches).toBe(2);
 
     raw.abort();
-    await vi.waitFor(async () => expect(await gauge(server, 'multipart')).toBe(1));
+    await vi.waitFor(async () => expect(await openSubscriptions(server, 'multipart')).toBe(1));
     await apollo.dispose();
-    await vi.waitFor(async () => expect(await gauge(server, 'multipart')).toBe(0));
+    await vi.waitFor(async () => expect(await openSubscriptions(server, 'multipart')).toBe(0));
     expect(server.app.services.runs.openWatches).toBe(0);
   });
 

@@ -9,7 +9,7 @@ import {
   type Transport,
 } from '../../support/graphqlClients.ts';
 import { ScriptedPipeline, sampleSummary } from '../../support/scriptedPipeline.ts';
-import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
+import { BACKENDS, openSubscriptions, startTestApp, type TestApp } from '../support/testApp.ts';
 
 type Watched = { engagementUpdated?: { version: number }; run?: { v: number; stage: string } };
 
@@ -17,14 +17,6 @@ const SMALL_WATCH = `subscription Small($domain: String!, $runId: ID!) {
   run: engagementUpdated(domain: $domain, runId: $runId) { ...Small }
 }
 fragment Small on EngagementRun { v: version stage: status }`;
-
-const gauge = async (server: TestApp, transport: string) => {
-  const text = await server.app.metrics.render();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`engagement_open_subscriptions{transport="${transport}"} `));
-  return Number(line?.split(' ').pop());
-};
 
 /**
  * Subscribers of one run, over WebSocket and SSE alike, share one watch of it in the process:
@@ -88,8 +80,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
         1,
       ]);
     }
-    expect(await gauge(server, 'websocket')).toBe(13);
-    expect(await gauge(server, 'sse')).toBe(12);
+    expect(await openSubscriptions(server, 'websocket')).toBe(13);
+    expect(await openSubscriptions(server, 'sse')).toBe(12);
 
     await run.report({ stage: 'fetching_meetings' });
     await run.report({ stage: 'fetching_meetings', meetingsFound: 1 });
@@ -123,8 +115,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     }
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
     expect(server.app.services.runs.watchedChannels).toBe(0);
-    expect(await gauge(server, 'websocket')).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'websocket')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
   });
 
   it('answers each identical WebSocket subscription to an unknown run for itself', async () => {
@@ -142,7 +134,7 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
       ).toEqual(['NOT_FOUND']);
     }
     expect(server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'websocket')).toBe(0);
+    expect(await openSubscriptions(server, 'websocket')).toBe(0);
   });
 
   it('keeps a shared stream for those still subscribed, and releases it after the last', async () => {
@@ -154,19 +146,19 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
       }),
     );
     await Promise.all(subs.map((s) => s.waitFor(1)));
-    expect(await gauge(server, 'websocket')).toBe(3);
+    expect(await openSubscriptions(server, 'websocket')).toBe(3);
     const [first, second, third] = subs as [
       Subscription<Watched>,
       Subscription<Watched>,
       Subscription<Watched>,
     ];
     await first.dispose(); // the subscriber that opened the stream leaves first
-    await expect.poll(() => gauge(server, 'websocket')).toBe(2);
+    await expect.poll(() => openSubscriptions(server, 'websocket')).toBe(2);
     await run.report({ stage: 'fetching_meetings' });
     await Promise.all([second.waitFor(2), third.waitFor(2)]);
     await Promise.all([second.dispose(), third.dispose()]);
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'websocket')).toBe(0);
+    expect(await openSubscriptions(server, 'websocket')).toBe(0);
     run.finish(sampleSummary());
   });
 
@@ -191,8 +183,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     await Promise.all([...sse, ...multipart].map((s) => s.waitFor(1)));
     // One stream per document: Apollo Client sends its own text of it (with __typename).
     expect(server.app.services.runs.openWatches).toBe(2);
-    expect(await gauge(server, 'sse')).toBe(5);
-    expect(await gauge(server, 'multipart')).toBe(5);
+    expect(await openSubscriptions(server, 'sse')).toBe(5);
+    expect(await openSubscriptions(server, 'multipart')).toBe(5);
 
     await run.report({ stage: 'fetching_meetings' });
     await Promise.all([opener, ...sse, ...multipart].map((s) => s.waitFor(2)));
@@ -205,8 +197,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     // The subscriber that opened the stream leaves, and one multipart subscriber: the rest go on.
     const [leaving, ...staying] = multipart as [Subscription<Watched>, ...Subscription<Watched>[]];
     await Promise.all([opener.dispose(), leaving.dispose()]);
-    await expect.poll(() => gauge(server, 'sse')).toBe(5);
-    await expect.poll(() => gauge(server, 'multipart')).toBe(5);
+    await expect.poll(() => openSubscriptions(server, 'sse')).toBe(5);
+    await expect.poll(() => openSubscriptions(server, 'multipart')).toBe(5);
     await run.report({ stage: 'summarizing' });
     run.finish(sampleSummary());
 
@@ -217,8 +209,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     for (const sub of [...sse, ...staying]) expect(versions(sub)).toEqual([1, 2, 3, 4]);
     for (const sub of late) expect(versions(sub)).toEqual([2, 3, 4]);
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
-    expect(await gauge(server, 'multipart')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'multipart')).toBe(0);
   });
 
   it('counts the subscribers of one stream under their own transports when the opener leaves', async () => {
@@ -243,17 +235,17 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     const joiners = [watchTyped('multipart'), watchTyped('multipart')];
     await Promise.all(joiners.map((s) => s.waitFor(1)));
     expect(server.app.services.runs.openWatches).toBe(1);
-    expect(await gauge(server, 'sse')).toBe(1);
-    expect(await gauge(server, 'multipart')).toBe(2);
+    expect(await openSubscriptions(server, 'sse')).toBe(1);
+    expect(await openSubscriptions(server, 'multipart')).toBe(2);
     await opener.dispose();
-    await expect.poll(() => gauge(server, 'sse')).toBe(0);
-    expect(await gauge(server, 'multipart')).toBe(2);
+    await expect.poll(() => openSubscriptions(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'multipart')).toBe(2);
     await run.report({ stage: 'fetching_meetings' });
     await Promise.all(joiners.map((s) => s.waitFor(2)));
     await Promise.all(joiners.map((s) => s.dispose()));
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'multipart')).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'multipart')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
     run.finish(sampleSummary());
   });
 
@@ -271,16 +263,16 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     await expect.poll(() => reads.mock.calls.some(([, id]) => id === runId)).toBe(true);
     const joiner = watchRun('sse', runId);
     // Counted as it joins; the opener is counted by its watch, once it has opened.
-    await expect.poll(() => gauge(server, 'sse')).toBe(1);
+    await expect.poll(() => openSubscriptions(server, 'sse')).toBe(1);
     await joiner.dispose();
     await new Promise((resolve) => setTimeout(resolve, 100));
     opening();
     await opener.waitFor(1);
-    await expect.poll(() => gauge(server, 'sse')).toBe(1);
+    await expect.poll(() => openSubscriptions(server, 'sse')).toBe(1);
     expect(joiner.events).toEqual([]);
     await opener.dispose();
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
     run.finish(sampleSummary());
   });
 
@@ -297,8 +289,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     for (const sub of subs) await sub.dispose();
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
     expect(server.app.services.runs.watchedChannels).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
-    expect(await gauge(server, 'multipart')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'multipart')).toBe(0);
     run.finish(sampleSummary());
   });
 
@@ -315,8 +307,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
         expect(JSON.stringify(refused.errors)).toContain('"httpStatus":401');
       }
     }
-    expect(await gauge(server, 'sse')).toBe(1);
-    expect(await gauge(server, 'multipart')).toBe(1);
+    expect(await openSubscriptions(server, 'sse')).toBe(1);
+    expect(await openSubscriptions(server, 'multipart')).toBe(1);
     await run.report({ stage: 'fetching_meetings' });
     run.finish(sampleSummary());
     for (const sub of subs) {
@@ -339,8 +331,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
       ).toEqual(['NOT_FOUND']);
     }
     expect(server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
-    expect(await gauge(server, 'multipart')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'multipart')).toBe(0);
   });
 
   it('ends every subscriber of a failed shared HTTP stream with the error', async () => {
@@ -353,8 +345,8 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
       expect(JSON.stringify(sub.errors)).toContain('Kaboom: subscribe again.');
     }
     await expect.poll(() => server.app.services.runs.openWatches).toBe(0);
-    expect(await gauge(server, 'sse')).toBe(0);
-    expect(await gauge(server, 'multipart')).toBe(0);
+    expect(await openSubscriptions(server, 'sse')).toBe(0);
+    expect(await openSubscriptions(server, 'multipart')).toBe(0);
     run.finish(sampleSummary());
   });
 });

@@ -50,3 +50,12 @@ export async function startTestApp(
     close: () => app.close(),
   };
 }
+
+/** The open-subscriptions gauge of one transport, as /metrics reports it. */
+export async function openSubscriptions(server: TestApp, transport: string): Promise<number> {
+  const text = await server.app.metrics.render();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`engagement_open_subscriptions{transport="${transport}"} `));
+  return Number(line?.split(' ').pop());
+}
