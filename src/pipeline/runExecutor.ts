@@ -143,7 +143,14 @@ export class RunExecutor {
       const found = await raceAbort(pipeline.run({ ...job, signal, report }), signal);
       // Compared as the run ends, whatever pipeline produced it: the previous run is the
       // newest one complete by now.
-      const previous = await raceAbort(previousCompleteRun(store, current), signal);
+      const previous = await raceAbort(previousCompleteRun(store, current), signal).catch(
+        (error: unknown) => {
+          if (signal.aborted) throw error;
+          // The comparison only adds `changes`: the summary is complete without it.
+          log.warn({ err: describe(error) }, 'previous run unreadable; completing without changes');
+          return null;
+        },
+      );
       const summary = withChangesSince(found, previous);
       ending = { status: 'complete', write: (run) => complete(run, summary, this.now()) };
     } catch (error) {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunRecord } from '../../src/model/runRecord.ts';
 import { complete, fail, newRun } from '../../src/model/runTransitions.ts';
 import { previousCompleteRun } from '../../src/pipeline/previousCompleteRun.ts';
-import { emptySummary } from '../../support/scriptedPipeline.ts';
-import { BACKENDS } from '../support/testApp.ts';
+import { emptySummary, ScriptedPipeline } from '../../support/scriptedPipeline.ts';
+import { runToEnd } from '../support/runHelpers.ts';
+import { BACKENDS, startTestApp, type TestApp } from '../support/testApp.ts';
 import { createTestBackend, type TestBackend } from '../support/testBackend.ts';
 
 const DOMAIN = 'acme.com';
@@ -47,5 +48,27 @@ describe.each(BACKENDS)('the previous complete run, on %s', (kind) => {
     await stored(3, 'complete');
     const run = await stored(2, 'open');
     expect(await previousCompleteRun(backend.store, run)).toBeNull();
+  });
+});
+
+describe('a run whose previous run cannot be read', () => {
+  let server: TestApp | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await server?.close();
+  });
+
+  it('still completes, without changes', async () => {
+    server = await startTestApp(
+      'memory',
+      {},
+      { pipeline: new ScriptedPipeline({ stepDelayMs: 0, summary: emptySummary() }) },
+    );
+    // Only the comparison lists the domain's runs while a run executes.
+    vi.spyOn(server.app.backend.store, 'list').mockRejectedValue(new Error('store unreachable'));
+    const states = await runToEnd(server.app, DOMAIN);
+    const last = states.at(-1);
+    expect(last?.status).toBe('complete');
+    expect(last?.summary?.changes).toBeNull();
   });
 });
