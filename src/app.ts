@@ -102,6 +102,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   });
   const trustedDocuments = new TrustedDocuments({ enforce: config.trustedDocuments });
   const serialisedResults = new SerialisedResults();
+  // One for every transport: a subscriber joins an identical stream however it came.
+  const sharedSubscriptions = new SharedSubscriptions({
+    onJoinerChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
+  });
   const yoga = createEngagementYoga({
     schema: buildSchema(),
     services,
@@ -114,9 +118,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       useHardening({ maxDepth: config.graphqlMaxDepth }),
       useCompiledExecution(logger),
       useSharedHttpStreams({
-        streams: new SharedSubscriptions({
-          onJoinerChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
-        }),
+        streams: sharedSubscriptions,
         admit: (request, req) =>
           auth.authenticate(
             request.headers.get('authorization'),
@@ -192,7 +194,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       unsentLimit,
       serialisedResults,
       tracing,
-      onSharedSubscriberChange: (transport, delta) => metrics.subscriptionChanged(transport, delta),
+      sharedSubscriptions,
     },
     { ...config.webSocket, maxPayloadBytes: config.maxBodyBytes },
   );

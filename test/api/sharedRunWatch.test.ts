@@ -68,10 +68,10 @@ describe.each(BACKENDS)('watchers of one run on %s', (backend) => {
     const small = Array.from({ length: 5 }, (_, i) => watch(i < 3 ? 'ws' : 'sse', SMALL_WATCH));
     await Promise.all([...full, ...small].map((s) => s.waitFor(1)));
     expect(server.app.services.runs.watchedChannels).toBe(1);
-    // Subscribers of one document share one execution of it per transport family (WebSocket
-    // operations before envelop, streamed HTTP requests before Yoga runs them): two
-    // documents, both over WebSocket and SSE, four watchers.
-    expect(server.app.services.runs.openWatches).toBe(4);
+    // Subscribers of one document share one execution of it, whatever their transport
+    // (WebSocket operations join before envelop, streamed HTTP requests before Yoga runs
+    // them): two documents, two watchers.
+    expect(server.app.services.runs.openWatches).toBe(2);
     expect(reads.mock.calls.filter(([, id]) => id === runId)).toHaveLength(1);
     if (server.app.backend.redis) {
       const channel = server.app.keys.runChannel('acme.com', runId);

@@ -105,6 +105,9 @@ export function useSharedHttpStreams(options: SharedHttpStreamsOptions): Plugin 
         // Yoga's plugins are typed without the server context; node:http hands it this one.
         const { req } = context as ServerContext;
         return options.admit(request, req).then(() => {
+          // The stream may have ended while the token was checked: then this one opens it,
+          // and envelop traces it as any other.
+          if (!streams.serving(operation)) return serve();
           options.tracing.subscriptionJoined({
             operationName: document.operationName,
             transport,

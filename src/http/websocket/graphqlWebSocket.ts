@@ -2,12 +2,11 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Authenticator } from '../../auth.ts';
-import type { SubscriptionTransport } from '../../metrics.ts';
 import type { Tracing } from '../../tracing/tracing.ts';
 import type { ClientAddressOf } from '../clientAddress.ts';
 import { logIfRefused } from '../refusalLog.ts';
 import type { SerialisedResults } from '../serialisedResults.ts';
-import { SharedSubscriptions } from '../sharedSubscriptions.ts';
+import type { SharedSubscriptions } from '../sharedSubscriptions.ts';
 import type { TrustedDocuments } from '../trustedDocuments.ts';
 import type { UnsentDataLimit } from '../unsentDataLimit.ts';
 import type { EngagementYoga } from '../yoga.ts';
@@ -41,10 +40,10 @@ export interface WebSocketTransportDeps {
   /** Told of each subscription that joins a stream another one opened. */
   tracing: Tracing;
   /**
-   * Told when a subscriber joins or leaves a stream another subscriber opened (its watch,
-   * and so the open-subscriptions gauge, counts only the opener).
+   * Where identical subscriptions of a shared-stream field share one execution: the same
+   * for every transport, so WebSocket and streamed HTTP subscribers of one operation share it.
    */
-  onSharedSubscriberChange(transport: SubscriptionTransport, delta: number): void;
+  sharedSubscriptions: SharedSubscriptions;
 }
 
 export interface WebSocketOptions {
@@ -79,9 +78,7 @@ export function attachGraphQLWebSocket(
     logger,
     tracing: deps.tracing,
   };
-  const shared = new SharedSubscriptions({
-    onJoinerChange: deps.onSharedSubscriberChange,
-  });
+  const shared = deps.sharedSubscriptions;
   const operations = {
     start: (subscriber: Subscriber) => {
       runEnvelopedOperation(operationDeps, subscriber, shared).catch((error: unknown) =>
