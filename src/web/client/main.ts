@@ -313,13 +313,15 @@ interface CompanyFollow {
   domain: string;
   /** The stream (re)started and has not yet delivered its first state. */
   restarted: boolean;
+  /** False once the stream ended (the server unreachable, a refused token). */
+  live: boolean;
   stop: () => void;
 }
 
 function followCompany(domain: string): void {
-  if (company?.domain === domain) return;
+  if (company?.domain === domain && company.live) return;
   company?.stop();
-  const current: CompanyFollow = { domain, restarted: true, stop: () => {} };
+  const current: CompanyFollow = { domain, restarted: true, live: true, stop: () => {} };
   company = current;
   subscribeCompany(current);
 }
@@ -327,7 +329,14 @@ function followCompany(domain: string): void {
 function subscribeCompany(current: CompanyFollow): void {
   current.stop();
   current.restarted = true;
-  current.stop = client.watch(
+  current.live = true;
+  // The stream has ended (not one stopped for a newer one): the next run shown of this
+  // company subscribes again.
+  let stop = () => {};
+  const ended = () => {
+    if (current.stop === stop) current.live = false;
+  };
+  stop = client.watch(
     EngagementsUpdatedDocument,
     { domain: current.domain },
     {
@@ -338,6 +347,7 @@ function subscribeCompany(current: CompanyFollow): void {
         onCompanyRun(data.engagementsUpdated, restarted);
       },
       error: (error) => {
+        ended();
         if (company !== current) return;
         // An invalid domain is explained where it was typed, or by the run's own read.
         if (error.kind === 'graphql') return;
@@ -346,9 +356,10 @@ function subscribeCompany(current: CompanyFollow): void {
           progress.statusText.textContent = 'Lost the connection to the server.';
         }
       },
-      complete: () => {},
+      complete: ended,
     },
   );
+  current.stop = stop;
 }
 
 /**
