@@ -24,7 +24,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const operationsDir = `${root}src/operations`;
 
 /** The trusted documents, at the project root (GRAPHQL_TRUSTED_DOCUMENTS). */
-export const PERSISTED_DOCUMENTS_FILE = 'persisted-documents.json';
+const PERSISTED_DOCUMENTS_FILE = 'persisted-documents.json';
 
 /** Appended to the typed documents: how a client reads the hash it sends. */
 const DOCUMENT_ID_OF = `

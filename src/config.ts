@@ -135,13 +135,7 @@ const environmentSchema = z.object({
     emptyAsUndefined,
     z.string().trim().default('engagement-summary'),
   ),
-  GRAPHQL_TRUSTED_DOCUMENTS: z.preprocess(
-    emptyAsUndefined,
-    z
-      .enum(['true', 'false', '1', '0'])
-      .default('false')
-      .transform((v) => v === 'true' || v === '1'),
-  ),
+  GRAPHQL_TRUSTED_DOCUMENTS: booleanFlag,
   LOG_LEVEL: z.preprocess(
     emptyAsUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

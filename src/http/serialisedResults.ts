@@ -27,7 +27,7 @@ export class SerialisedResults {
  * it would answer over HTTP): it means nothing inside a stream, so it is left out, as Yoga's
  * own serialiser does.
  */
-export function resultJson(result: ExecutionResult): string {
+function resultJson(result: ExecutionResult): string {
   if (!result.errors?.length) return JSON.stringify(result);
   return JSON.stringify({ ...result, errors: result.errors.map(formattedError) });
 }

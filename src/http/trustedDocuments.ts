@@ -71,7 +71,7 @@ export class TrustedDocuments {
       }
       return request.query;
     }
-    const id = documentIdOf(request);
+    const id = requestedDocumentId(request);
     if (id === undefined) return undefined;
     if (this.documents) return this.lookUp(this.documents, id);
     return this.loaded().then((documents) => this.lookUp(documents, id));
@@ -98,7 +98,7 @@ export class TrustedDocuments {
 }
 
 /** The hash a request names its document by: `documentId`, else Apollo's persisted query. */
-export function documentIdOf(request: DocumentRequest): string | undefined {
+function requestedDocumentId(request: DocumentRequest): string | undefined {
   if (typeof request.documentId === 'string' && request.documentId !== '') {
     return request.documentId;
   }

@@ -152,11 +152,13 @@ function mergeSameTopic(groups: Group[]): Group[] {
  * sentence of each, so the merged insight quotes them all.
  */
 function mergeOfOneKind(groups: Group[], alike: (x: Candidate, y: Candidate) => boolean): Group[] {
-  const kinds = groups.map((group) => ({ group, kind: kindOf(group) }));
+  const kinds = groups.map((group) => {
+    const kind = kindOf(group);
+    return { group, kind, ofKind: group.members.filter((member) => member.kind === kind) };
+  });
   return connected(kinds, (a, b) => {
     if (a.kind !== b.kind) return false;
-    const ofKind = (g: Group) => g.members.filter((member) => member.kind === a.kind);
-    return ofKind(a.group).some((x) => ofKind(b.group).some((y) => alike(x, y)));
+    return a.ofKind.some((x) => b.ofKind.some((y) => alike(x, y)));
   }).map((linked) => ({ members: linked.flatMap(({ group }) => group.members) }));
 }
 
@@ -179,7 +181,9 @@ function connected<T>(items: readonly T[], alike: (a: T, b: T) => boolean): T[][
   const sets = new Map<number, T[]>();
   items.forEach((item, i) => {
     const key = find(i);
-    sets.set(key, [...(sets.get(key) ?? []), item]);
+    const set = sets.get(key);
+    if (set) set.push(item);
+    else sets.set(key, [item]);
   });
   return [...sets.values()];
 }
