@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 export interface ExpiringValues {
   /** The value of each key, in order (undefined when absent or expired); each found one renewed. */
   getMany(keys: readonly string[]): Promise<Array<string | undefined>>;
+  /** Renews each key that is still kept, as a read would, without reading its value. */
+  renew(keys: readonly string[]): Promise<void>;
   /** Stores each value under its key, replacing what was there, for the whole retention. */
   setMany(entries: ReadonlyArray<{ key: string; value: string }>): Promise<void>;
 }
@@ -34,6 +36,10 @@ export class MemoryExpiringValues implements ExpiringValues {
       this.entries.set(key, { value: entry.value, expiresAt: now + this.retentionSeconds * 1000 });
       return entry.value;
     });
+  }
+
+  async renew(keys: readonly string[]): Promise<void> {
+    await this.getMany(keys);
   }
 
   async setMany(entries: ReadonlyArray<{ key: string; value: string }>): Promise<void> {
@@ -67,6 +73,13 @@ export class RedisExpiringValues implements ExpiringValues {
       if (error) throw error;
       return typeof value === 'string' ? value : undefined;
     });
+  }
+
+  async renew(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.expire(`${this.prefix}${key}`, this.retentionSeconds);
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
   }
 
   async setMany(entries: ReadonlyArray<{ key: string; value: string }>): Promise<void> {

@@ -19,6 +19,10 @@ describe('expiring values in memory', () => {
     now = 200_000;
     await values.setMany([{ key: 'c', value: '3' }]);
     expect(await values.getMany(['a', 'c'])).toEqual([undefined, '3']);
+    now = 250_000;
+    await values.renew(['c', 'missing']); // renewed until 310 s, without a read
+    now = 300_000;
+    expect(await values.getMany(['c', 'missing'])).toEqual(['3', undefined]);
   });
 });
 
@@ -37,6 +41,10 @@ describe('expiring values in Redis', () => {
       expect(await reader.getMany(['k1', 'missing'])).toEqual(['{"x":1}', undefined]);
       expect(await redis.ttl(`${prefix}k1`)).toBeGreaterThan(590);
       expect(await reader.getMany([])).toEqual([]);
+      await redis.expire(`${prefix}k1`, 5);
+      await reader.renew(['k1', 'missing']);
+      expect(await redis.ttl(`${prefix}k1`)).toBeGreaterThan(590);
+      expect(await redis.exists(`${prefix}missing`)).toBe(0);
     } finally {
       await other.quit();
       await redis.quit();

@@ -63,6 +63,11 @@ export class KeptFindings {
     return found;
   }
 
+  /** Renews the kept findings of these meetings without reading them. */
+  async renewMeetings(keys: readonly string[]): Promise<void> {
+    await this.values.renew(keys.map((key) => `meeting:${key}`));
+  }
+
   async keepOfMeetings(entries: ReadonlyArray<{ key: string; findings: Insights }>): Promise<void> {
     await this.values.setMany(
       entries.map(({ key, findings }) => ({

@@ -79,8 +79,8 @@ export class OpenAiSummarizer implements Summarizer {
     // over some of them, which only the others' findings need merging into.
     const base = await kept.merged(scope, meetingKeys);
     if (base && base.meetingKeys.length === meetingKeys.length) {
-      // Read to renew them too: a meeting that changes later needs the others' findings.
-      await kept.ofMeetings(meetingKeys);
+      // Renewed too: a meeting that changes later needs the others' findings.
+      await kept.renewMeetings(meetingKeys);
       return base.findings;
     }
     const inBase = new Set(base?.meetingKeys);
