@@ -34,15 +34,18 @@ function hashOf(document: DocumentRef): string | undefined {
     : document.extensions.persistedQuery.sha256Hash;
 }
 
-/** persisted-documents.json, as `npm run codegen` writes it: hash -> document text. */
+let manifest: Record<string, string> | undefined;
+
+/** persisted-documents.json, as `npm run codegen` writes it: hash -> document text (read once). */
 function persistedDocuments(): Record<string, string> {
-  return JSON.parse(
+  manifest ??= JSON.parse(
     readFileSync(new URL('../persisted-documents.json', import.meta.url), 'utf8'),
   ) as Record<string, string>;
+  return manifest;
 }
 
 /** The request body fields that name the document. */
-export function documentFields(document: DocumentRef): {
+function documentFields(document: DocumentRef): {
   query?: string;
   documentId?: string;
   extensions?: Record<string, unknown>;

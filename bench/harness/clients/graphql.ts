@@ -10,7 +10,7 @@ import {
   EngagementUpdatedDocument,
   StartRunDocument,
 } from '../../../src/generated/graphql.ts';
-import { apolloHttpSubscription } from '../../../support/graphqlClients.ts';
+import { apolloHttpSubscription, type Transport } from '../../../support/graphqlClients.ts';
 
 /**
  * The operations the benchmarks send, from src/operations (through codegen): every field a
@@ -22,7 +22,7 @@ export const LIST_QUERY = print(EngagementsDocument);
 export const START_MUTATION = print(StartRunDocument);
 
 /** A transport, each read by its real client library (graphql-ws, graphql-sse, Apollo Client). */
-export type Transport = 'ws' | 'sse' | 'multipart';
+export type { Transport };
 
 /**
  * A minimal node:http reader of one of the HTTP protocols, in place of its client library:
