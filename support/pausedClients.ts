@@ -2,6 +2,13 @@ import { type IncomingMessage, request } from 'node:http';
 import WebSocket from 'ws';
 import { GRAPHQL_TRANSPORT_WS } from '../src/http/websocket/graphqlWsConnection.ts';
 import { ENGAGEMENT_UPDATED } from './graphqlClients.ts';
+import {
+  MULTIPART_ACCEPT,
+  readMultipartParts,
+  readSseEvents,
+  SSE_ACCEPT,
+  type StreamReading,
+} from './streamReaders.ts';
 
 /** How a paused client's stream ended. */
 export interface PausedClientEnd {
@@ -77,50 +84,14 @@ export async function pausedWebSocketClient(target: PausedClientTarget): Promise
   };
 }
 
-/**
- * What a streamed HTTP response has said so far: the versions of the states it carried and
- * whether it completed; `rest` is the text of a message not whole yet.
- */
-interface StreamReading {
-  rest: string;
-  versions: number[];
-  completed: boolean;
-}
-
 /** An SSE request read with node:http, paused after the first event. */
 export function pausedSseClient(target: PausedClientTarget): Promise<PausedClient> {
-  return pausedHttpStreamClient(target, 'text/event-stream', (text) => {
-    const reading: StreamReading = { rest: text, versions: [], completed: false };
-    for (let end = reading.rest.indexOf('\n\n'); end >= 0; end = reading.rest.indexOf('\n\n')) {
-      const block = reading.rest.slice(0, end);
-      reading.rest = reading.rest.slice(end + 2);
-      if (block.startsWith('event: next')) {
-        const data = block.slice(block.indexOf('data: ') + 'data: '.length);
-        reading.versions.push(JSON.parse(data).data.engagementUpdated.version);
-      } else if (block.startsWith('event: complete')) {
-        reading.completed = true;
-      }
-    }
-    return reading;
-  });
+  return pausedHttpStreamClient(target, SSE_ACCEPT, readSseEvents);
 }
 
 /** A multipart subscription (Apollo's protocol) read with node:http, paused after the first part. */
 export function pausedMultipartClient(target: PausedClientTarget): Promise<PausedClient> {
-  const delimiter = '\r\n--graphql';
-  const accept = 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json';
-  return pausedHttpStreamClient(target, accept, (text) => {
-    const reading: StreamReading = { rest: text, versions: [], completed: false };
-    for (let end = text.indexOf(delimiter); end >= 0; end = reading.rest.indexOf(delimiter)) {
-      const part = reading.rest.slice(0, end);
-      reading.rest = reading.rest.slice(end + delimiter.length);
-      const headersEnd = part.indexOf('\r\n\r\n');
-      const payload = headersEnd >= 0 ? JSON.parse(part.slice(headersEnd + 4)).payload : null;
-      if (payload) reading.versions.push(payload.data.engagementUpdated.version);
-    }
-    reading.completed = reading.rest.startsWith('--');
-    return reading;
-  });
+  return pausedHttpStreamClient(target, MULTIPART_ACCEPT, readMultipartParts);
 }
 
 /** A subscription POSTed with `accept`, its body read by `read`, paused after the first state. */
@@ -145,8 +116,8 @@ async function pausedHttpStreamClient(
       res.on('data', (chunk: string) => {
         const reading = read(text + chunk);
         text = reading.rest;
-        versions.push(...reading.versions);
-        completed ||= reading.completed;
+        for (const result of reading.results) versions.push(versionOf(result));
+        completed ||= reading.complete;
         if (versions.length === 1 && !res.isPaused()) {
           res.pause();
           resolve(res);
@@ -166,4 +137,10 @@ async function pausedHttpStreamClient(
     resume: () => response.resume(),
     close: () => req.destroy(),
   };
+}
+
+/** The run version an `engagementUpdated` result carries. */
+function versionOf(result: unknown): number {
+  return (result as { data: { engagementUpdated: { version: number } } }).data.engagementUpdated
+    .version;
 }

@@ -11,6 +11,13 @@ import {
   StartRunDocument,
 } from '../../../src/generated/graphql.ts';
 import { apolloHttpSubscription, type Transport } from '../../../support/graphqlClients.ts';
+import {
+  MULTIPART_ACCEPT,
+  readMultipartParts,
+  readSseEvents,
+  SSE_ACCEPT,
+  type StreamReading,
+} from '../../../support/streamReaders.ts';
 
 /**
  * The operations the benchmarks send, from src/operations (through codegen): every field a
@@ -188,22 +195,7 @@ function watchOverSse(
   sink: StreamSink,
   token?: string,
 ): () => void {
-  return streamedPost(url, payload, 'text/event-stream', token, sink, (text) => {
-    let rest = text;
-    for (let end = rest.indexOf('\n\n'); end >= 0; end = rest.indexOf('\n\n')) {
-      const block = rest.slice(0, end);
-      rest = rest.slice(end + 2);
-      let event = 'message';
-      let data = '';
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event:')) event = line.slice(6).trim();
-        else if (line.startsWith('data:')) data += line.slice(line[5] === ' ' ? 6 : 5);
-      }
-      if (event === 'next') sink.next(JSON.parse(data));
-      else if (event === 'complete') return { rest, complete: true };
-    }
-    return { rest, complete: false };
-  });
+  return streamedPost(url, payload, SSE_ACCEPT, token, sink, readSseEvents);
 }
 
 /**
@@ -219,20 +211,7 @@ function watchOverMultipart(
   sink: StreamSink,
   token?: string,
 ): () => void {
-  const delimiter = '\r\n--graphql';
-  const accept = 'multipart/mixed;boundary=graphql;subscriptionSpec=1.0,application/json;q=0.9';
-  return streamedPost(url, payload, accept, token, sink, (text) => {
-    let rest = text;
-    for (let end = rest.indexOf(delimiter); end >= 0; end = rest.indexOf(delimiter)) {
-      const part = rest.slice(0, end);
-      rest = rest.slice(end + delimiter.length);
-      const body = part.indexOf('\r\n\r\n');
-      if (body < 0) continue; // the opening delimiter
-      const message = JSON.parse(part.slice(body + 4)) as { payload?: unknown };
-      if (message.payload) sink.next(message.payload);
-    }
-    return { rest, complete: rest.startsWith('--') };
-  });
+  return streamedPost(url, payload, MULTIPART_ACCEPT, token, sink, readMultipartParts);
 }
 
 interface StreamSink {
@@ -251,7 +230,7 @@ function streamedPost(
   accept: string,
   token: string | undefined,
   sink: StreamSink,
-  read: (text: string) => { rest: string; complete: boolean },
+  read: (text: string) => StreamReading,
 ): () => void {
   const body = Buffer.from(JSON.stringify(payload));
   let done = false;
@@ -275,8 +254,9 @@ function streamedPost(
     res.setEncoding('utf8');
     let buffered = '';
     res.on('data', (chunk: string) => {
-      const { rest, complete } = read(buffered + chunk);
+      const { results, rest, complete } = read(buffered + chunk);
       buffered = rest;
+      for (const result of results) sink.next(result);
       if (complete && !done) {
         done = true;
         sink.complete();
