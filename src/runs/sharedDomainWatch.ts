@@ -33,7 +33,7 @@ export const ENDED_RUNS_KEPT = 64;
  * shutdown. What it holds per run is bounded by the runs that can still write, plus the
  * last ENDED_RUNS_KEPT that ended, however long the domain is watched.
  */
-export class SharedDomainWatch extends SharedWatch {
+export class SharedDomainWatch extends SharedWatch<SharedDomainWatchDeps> {
   /** The current state of the domain's newest run, as far as this watch knows. */
   private newest: RunRecord | null = null;
   /** When the newest run delivered was created; never moves back, even when it is deleted. */
@@ -42,10 +42,6 @@ export class SharedDomainWatch extends SharedWatch {
   private readonly open = new Map<string, number>();
   /** Runs that ended, the latest last: their last version, or Infinity when deleted. */
   private readonly ended = new Map<string, number>();
-
-  constructor(private readonly domainDeps: SharedDomainWatchDeps) {
-    super(domainDeps);
-  }
 
   /** Runs whose last version this watch holds (open, or among the last that ended). */
   get runsHeld(): number {
@@ -57,12 +53,12 @@ export class SharedDomainWatch extends SharedWatch {
   }
 
   protected async readSnapshot(): Promise<void> {
-    const [newest] = await this.domainDeps.store.list(this.domainDeps.domain, 1);
+    const [newest] = await this.deps.store.list(this.deps.domain, 1);
     if (newest) this.receive(newest);
   }
 
   protected async catchUp(): Promise<void> {
-    const runs = await this.domainDeps.store.list(this.domainDeps.domain, CATCH_UP_RUNS);
+    const runs = await this.deps.store.list(this.deps.domain, CATCH_UP_RUNS);
     const since = this.newestCreatedAt;
     // Open runs this watch knows, and runs started after its newest; older ones are not news.
     // Oldest first, so the newest run's state is the last one handed on.
@@ -108,7 +104,7 @@ export class SharedDomainWatch extends SharedWatch {
   /** The newest run was deleted: the next newest stored run, if any, takes its place. */
   private forgetNewest(): void {
     this.newest = null;
-    this.domainDeps.store.list(this.domainDeps.domain, 1).then(
+    this.deps.store.list(this.deps.domain, 1).then(
       ([stored]) => {
         const seen = stored ? this.lastVersion(stored.run_id) : 0;
         // Only when no newer state arrived meanwhile, and not a run already gone.

@@ -15,27 +15,23 @@ export interface SharedRunWatchDeps extends SharedWatchDeps {
  * a watcher who joins a live watch starts from its latest state, held in memory. The watch
  * ends after a terminal state or the run's deletion, and when its last watcher leaves.
  */
-export class SharedRunWatch extends SharedWatch {
+export class SharedRunWatch extends SharedWatch<SharedRunWatchDeps> {
   private latest: RunChannelMessage | null = null;
   private lastVersion = 0;
-
-  constructor(private readonly run: SharedRunWatchDeps) {
-    super(run);
-  }
 
   protected current(): RunChannelMessage | null {
     return this.latest;
   }
 
   protected async readSnapshot(): Promise<void> {
-    const { store, domain, runId } = this.run;
+    const { store, domain, runId } = this.deps;
     const snapshot = await store.get(domain, runId);
     if (!snapshot) throw notFound(`No run ${runId} for ${domain}.`);
     this.receive(snapshot);
   }
 
   protected async catchUp(): Promise<void> {
-    const { store, domain, runId } = this.run;
+    const { store, domain, runId } = this.deps;
     const current = await store.get(domain, runId);
     this.receive(current ?? { deleted: true, domain, run_id: runId });
   }

@@ -17,7 +17,7 @@ export interface SharedWatchDeps {
  * message (drop an older version, end the stream) is its subclass's. The subscription is
  * released when the last watcher leaves, when the stream ends, or on shutdown.
  */
-export abstract class SharedWatch {
+export abstract class SharedWatch<D extends SharedWatchDeps = SharedWatchDeps> {
   /** Resolves once the snapshot is in; rejects when it cannot be read (or NOT_FOUND). */
   readonly started: Promise<void>;
   private readonly watchers = new Set<RunUpdateStream<RunChannelMessage>>();
@@ -29,7 +29,7 @@ export abstract class SharedWatch {
   /** Why the watch was ended from outside (shutdown), for watchers still waiting on it. */
   private failure: Error | null = null;
 
-  constructor(private readonly watchDeps: SharedWatchDeps) {
+  constructor(protected readonly deps: D) {
     this.started = this.start();
   }
 
@@ -102,7 +102,7 @@ export abstract class SharedWatch {
   }
 
   private async start(): Promise<void> {
-    const { events, channel } = this.watchDeps;
+    const { events, channel } = this.deps;
     this.subscriptionId = await events.subscribe(channel, (message) =>
       this.receive(message as RunChannelMessage),
     );
@@ -122,8 +122,8 @@ export abstract class SharedWatch {
   private release(): void {
     if (this.released) return;
     this.released = true;
-    if (this.subscriptionId !== null) this.watchDeps.events.unsubscribe(this.subscriptionId);
+    if (this.subscriptionId !== null) this.deps.events.unsubscribe(this.subscriptionId);
     this.subscriptionId = null;
-    this.watchDeps.onClosed();
+    this.deps.onClosed();
   }
 }
