@@ -25,7 +25,9 @@ describe('configuration', () => {
   it('reads GRAPHQL_TRUSTED_DOCUMENTS as a boolean, off by default', () => {
     expect(loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'true' }).trustedDocuments).toBe(true);
     expect(loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'false' }).trustedDocuments).toBe(false);
-    expect(() => loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'yes' })).toThrow(
+    // As every other flag: true/false, 1/0, yes/no; anything else is refused.
+    expect(loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'yes' }).trustedDocuments).toBe(true);
+    expect(() => loadConfig({ GRAPHQL_TRUSTED_DOCUMENTS: 'maybe' })).toThrow(
       /GRAPHQL_TRUSTED_DOCUMENTS/,
     );
   });
